@@ -1,0 +1,309 @@
+use std::path::Path;
+
+use jiff::Timestamp;
+use nhiscope_model::{
+    CredentialType, Edge, EdgeKind, Finding, FindingFingerprint, IdentityType, Inventory, Location,
+    Node, NodeId, NodeKind, Redacted, ScanId, ScanRecord, ScanStatus, Severity, Skipped,
+    SourceError, SourceSummary, SourceType,
+};
+use serde_json::json;
+
+use crate::{AccessGraph, ScanSelector, Store, StoreError};
+
+/// A tool version that makes `write_scan` fail after writing, before commit.
+pub(crate) const FAIL_BEFORE_COMMIT: &str = "fail-before-commit";
+
+fn at(text: &str) -> Timestamp {
+    text.parse().expect("a valid timestamp")
+}
+
+fn record(started: &str, tool_version: &str) -> ScanRecord {
+    ScanRecord {
+        id: ScanId::new(at(started)),
+        number: None,
+        started_at: at(started),
+        finished_at: at(started),
+        tool_version: tool_version.into(),
+        status: ScanStatus::Incomplete,
+        sources: vec![SourceSummary {
+            collector: "fs".into(),
+            targets: vec!["repo".into()],
+            succeeded: true,
+            items_scanned: 12,
+            duration_ms: 34,
+        }],
+        errors: vec![SourceError {
+            collector: "fs".into(),
+            location: Some("repo/locked".into()),
+            message: "cannot read repo/locked: permission denied".into(),
+            fatal: false,
+        }],
+        skipped: vec![Skipped {
+            collector: "fs".into(),
+            location: "repo/logo.png".into(),
+            reason: "binary".into(),
+            size: Some(2048),
+        }],
+    }
+}
+
+fn inventory() -> Inventory {
+    let mut inventory = Inventory::new();
+    let user_kind = NodeKind::Identity(IdentityType::IamUser);
+    let user_id = NodeId::new("aws", &user_kind, "arn:aws:iam::123456789012:user/ci");
+    let mut user = Node::new(user_id.clone(), user_kind, "ci", "aws", "aws");
+    user.native_id = Some("AIDAEXAMPLEUSERID".into());
+    user.scope = Some("123456789012".into());
+    user.timestamps.created_at = Some(at("2023-01-02T03:04:05.123456Z"));
+    user.timestamps.last_used_at = Some(at("2026-11-01T00:00:00Z"));
+    user.labels.insert("team".into(), "platform".into());
+    user.attributes.insert("path".into(), json!("/service/"));
+    user.attributes.insert("mfa".into(), json!(false));
+    inventory.add_node(user);
+
+    let key_kind = NodeKind::Credential(CredentialType::AccessKey);
+    let secret = Redacted::new(b"AKIAUJZDEGXDNCF32EPF");
+    let key_id = NodeId::from_fingerprint("aws", &key_kind, &secret.fingerprint());
+    let mut key = Node::new(key_id.clone(), key_kind, "AWS access key ID", "aws", "fs");
+    key.secret = Some(secret.clone());
+    key.timestamps.expires_at = Some(at("2027-01-01T00:00:00Z"));
+    key.timestamps.rotated_at = Some(at("2025-01-01T00:00:00Z"));
+    inventory.add_node(key);
+
+    let source_kind = NodeKind::Source(SourceType::Directory);
+    let source_id = NodeId::new("local", &source_kind, "/repo");
+    inventory.add_node(Node::new(
+        source_id.clone(),
+        source_kind,
+        "repo",
+        "local",
+        "fs",
+    ));
+
+    let mut exposed = Edge::new(key_id.clone(), EdgeKind::ExposedIn, source_id.clone());
+    exposed.attributes.insert("line".into(), json!(3));
+    inventory.add_edge(exposed);
+    inventory.add_edge(Edge::new(user_id.clone(), EdgeKind::Holds, key_id.clone()));
+    // An edge to a node nobody collected.
+    inventory.add_edge(Edge::new(
+        user_id.clone(),
+        EdgeKind::CanAssume,
+        NodeId::from_stored("aws:iam_role:arn:aws:iam::210987654321:role/other"),
+    ));
+
+    inventory.add_finding(Finding {
+        fingerprint: FindingFingerprint::derive("aws-access-key-id", &["config.ini"]),
+        rule_id: "aws-access-key-id".into(),
+        severity: Severity::High,
+        title: "AWS access key ID exposed in a file".into(),
+        message: "AWS access key ID `AKIA…2EPF` found in repo/config.ini:3:21.".into(),
+        nodes: vec![key_id, source_id],
+        location: Location::File {
+            path: "repo/config.ini".into(),
+            line: 3,
+            column: 21,
+            end_line: 3,
+            end_column: 41,
+            commit: None,
+            snippet: Some("aws_access_key_id = AKIA…2EPF".into()),
+        },
+        remediation: "Deactivate it.".into(),
+        evidence: Some(secret),
+        tags: vec!["aws".into(), "exposed".into()],
+    });
+    inventory.add_finding(Finding {
+        fingerprint: FindingFingerprint::derive("aws-user-unrotated", &["ci"]),
+        rule_id: "aws-user-unrotated".into(),
+        severity: Severity::Critical,
+        title: "t".into(),
+        message: "m".into(),
+        nodes: vec![user_id],
+        location: Location::Resource {
+            provider: "aws".into(),
+            scope: Some("123456789012".into()),
+            resource: "arn:aws:iam::123456789012:user/ci".into(),
+            export_file: Some("authz.json".into()),
+        },
+        remediation: "r".into(),
+        evidence: None,
+        tags: vec![],
+    });
+    inventory
+}
+
+#[test]
+fn a_scan_round_trips_through_the_store_and_the_graph() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("nested/store.duckdb");
+    let mut store = Store::open_or_create(&path).expect("creates");
+    let written = record("2026-11-25T10:00:00Z", "0.1.0");
+    let inventory = inventory();
+    assert_eq!(store.write_scan(&written, &inventory).expect("writes"), 1);
+    drop(store);
+
+    let store = Store::open_read_only(&path).expect("opens");
+    let read = store.resolve(&ScanSelector::Latest).expect("a scan");
+    assert_eq!(
+        read,
+        ScanRecord {
+            number: Some(1),
+            ..written
+        }
+    );
+    let loaded = store.load_inventory(&read.id).expect("loads");
+    assert_eq!(loaded, inventory);
+
+    let graph = AccessGraph::from_inventory(&loaded);
+    assert_eq!(graph.node_count(), 3);
+    assert_eq!(graph.edge_count(), 2);
+    assert_eq!(graph.dangling().len(), 1);
+    let mut without_findings = inventory.clone();
+    without_findings = {
+        let mut copy = Inventory::new();
+        for node in without_findings.nodes() {
+            copy.add_node(node.clone());
+        }
+        for edge in without_findings.edges() {
+            copy.add_edge(edge.clone());
+        }
+        copy
+    };
+    assert_eq!(graph.to_inventory(), without_findings);
+    let user = NodeId::new(
+        "aws",
+        &NodeKind::Identity(IdentityType::IamUser),
+        "arn:aws:iam::123456789012:user/ci",
+    );
+    let held: Vec<&str> = graph
+        .outgoing(&user)
+        .iter()
+        .map(|(edge, node)| {
+            assert_eq!(edge.kind, EdgeKind::Holds);
+            node.name.as_str()
+        })
+        .collect();
+    assert_eq!(held, ["AWS access key ID"]);
+}
+
+#[test]
+fn scans_are_appended_and_selected() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("store.duckdb");
+    let mut store = Store::open_or_create(&path).expect("creates");
+    let first = record("2026-11-25T10:00:00Z", "0.1.0");
+    let second = record("2026-11-25T11:00:00Z", "0.1.0");
+    store.write_scan(&first, &inventory()).expect("writes");
+    assert_eq!(
+        store
+            .write_scan(&second, &Inventory::new())
+            .expect("writes"),
+        2
+    );
+    let listing = store.scans().expect("lists");
+    assert_eq!(listing.len(), 2);
+    assert_eq!(listing[0].nodes, 3);
+    assert_eq!(listing[0].findings.critical, 1);
+    assert_eq!(listing[1].nodes, 0);
+    assert_eq!(listing[1].findings.total(), 0);
+    assert_eq!(listing[0].record.errors.len(), 1);
+    assert_eq!(listing[0].record.skipped.len(), 1);
+
+    assert_eq!(
+        store.resolve(&ScanSelector::Latest).expect("latest").id,
+        second.id
+    );
+    assert_eq!(
+        store.resolve(&ScanSelector::Number(1)).expect("#1").id,
+        first.id
+    );
+    let prefix = first.id.to_string()[..30].to_string();
+    let by_prefix: ScanSelector = prefix.parse().expect("a prefix");
+    assert_eq!(store.resolve(&by_prefix).expect("prefix").id, first.id);
+    let error = store.resolve(&ScanSelector::Number(7)).expect_err("no #7");
+    assert!(error.to_string().starts_with("no scan #7 in "), "{error}");
+    assert!("no-such".parse::<ScanSelector>().is_err());
+}
+
+#[test]
+fn a_failed_write_leaves_earlier_scans_intact() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("store.duckdb");
+    let mut store = Store::open_or_create(&path).expect("creates");
+    store
+        .write_scan(&record("2026-11-25T10:00:00Z", "0.1.0"), &inventory())
+        .expect("writes");
+    let failing = record("2026-11-25T11:00:00Z", FAIL_BEFORE_COMMIT);
+    store
+        .write_scan(&failing, &inventory())
+        .expect_err("injected failure");
+    drop(store);
+    let store = Store::open_read_only(&path).expect("opens");
+    let listing = store.scans().expect("lists");
+    assert_eq!(listing.len(), 1);
+    assert_eq!(listing[0].nodes, 3);
+    let orphans: i64 = store
+        .conn
+        .query_row(
+            "SELECT count(*) FROM nodes WHERE scan_id = ?",
+            [failing.id.to_string()],
+            |row| row.get(0),
+        )
+        .expect("counts");
+    assert_eq!(orphans, 0);
+}
+
+fn file_bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).expect("readable")
+}
+
+#[test]
+fn another_schema_version_is_refused_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("store.duckdb");
+    drop(Store::open_or_create(&path).expect("creates"));
+    {
+        let conn = duckdb::Connection::open(&path).expect("opens");
+        conn.execute(
+            "UPDATE schema_version SET version = 99, written_by = 'nhiscope 9.0.0'",
+            [],
+        )
+        .expect("updates");
+    }
+    let before = file_bytes(&path);
+    for result in [Store::open_or_create(&path), Store::open_read_only(&path)] {
+        let error = result.expect_err("refused");
+        assert!(matches!(error, StoreError::SchemaVersion { found: 99, .. }));
+        let text = error.to_string();
+        assert!(
+            text.contains("has schema version 99 and this nhiscope reads version 1")
+                && text.contains("nhiscope 9.0.0")
+                && !text.contains('\n'),
+            "{text}"
+        );
+    }
+    assert_eq!(file_bytes(&path), before);
+}
+
+#[test]
+fn files_that_are_not_stores_are_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let other = dir.path().join("other.duckdb");
+    {
+        let conn = duckdb::Connection::open(&other).expect("opens");
+        conn.execute_batch("CREATE TABLE t (x INTEGER)")
+            .expect("creates");
+    }
+    let error = Store::open_or_create(&other).expect_err("not a store");
+    assert!(matches!(error, StoreError::NotAStore { .. }), "{error}");
+
+    let garbage = dir.path().join("garbage.duckdb");
+    std::fs::write(&garbage, "this is not a database\n".repeat(200)).expect("writes");
+    let before = file_bytes(&garbage);
+    let error = Store::open_or_create(&garbage).expect_err("not a database");
+    assert!(matches!(error, StoreError::Open { .. }), "{error}");
+    assert!(!error.to_string().contains('\n'));
+    assert_eq!(file_bytes(&garbage), before);
+
+    let error = Store::open_read_only(&dir.path().join("missing.duckdb")).expect_err("missing");
+    assert!(error.to_string().starts_with("no store at "), "{error}");
+}

@@ -1,0 +1,184 @@
+//! The inventory of one scan: every node, edge and finding, deduplicated.
+
+use std::collections::{BTreeMap, btree_map::Entry};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Edge, EdgeKind, Finding, FindingFingerprint, Node, NodeId};
+
+/// Everything one scan found. Adding the same node, edge or finding twice keeps
+/// one copy: nodes merge their facts ([`Node::absorb`]), edges are keyed by
+/// `(from, kind, to)` and findings by fingerprint. Iteration order is stable
+/// (sorted by key), so reports and snapshots are deterministic.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Inventory {
+    nodes: BTreeMap<NodeId, Node>,
+    edges: BTreeMap<(NodeId, EdgeKind, NodeId), Edge>,
+    findings: BTreeMap<FindingFingerprint, Finding>,
+}
+
+impl Inventory {
+    /// An empty inventory.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a node, merging it into an existing node with the same id.
+    pub fn add_node(&mut self, node: Node) {
+        match self.nodes.entry(node.id.clone()) {
+            Entry::Vacant(slot) => {
+                slot.insert(node);
+            }
+            Entry::Occupied(mut slot) => slot.get_mut().absorb(node),
+        }
+    }
+
+    /// Adds an edge; a second edge with the same key adds its missing attributes.
+    pub fn add_edge(&mut self, edge: Edge) {
+        let key = (edge.from.clone(), edge.kind, edge.to.clone());
+        match self.edges.entry(key) {
+            Entry::Vacant(slot) => {
+                slot.insert(edge);
+            }
+            Entry::Occupied(mut slot) => {
+                for (name, value) in edge.attributes {
+                    slot.get_mut().attributes.entry(name).or_insert(value);
+                }
+            }
+        }
+    }
+
+    /// Adds a finding; a finding with a fingerprint already present is dropped,
+    /// because it is the same problem in the same place.
+    pub fn add_finding(&mut self, finding: Finding) {
+        self.findings.entry(finding.fingerprint).or_insert(finding);
+    }
+
+    /// Moves everything from `other` into this inventory.
+    pub fn extend(&mut self, other: Inventory) {
+        for node in other.nodes.into_values() {
+            self.add_node(node);
+        }
+        for edge in other.edges.into_values() {
+            self.add_edge(edge);
+        }
+        for finding in other.findings.into_values() {
+            self.add_finding(finding);
+        }
+    }
+
+    /// The node with this id.
+    pub fn node(&self, id: &NodeId) -> Option<&Node> {
+        self.nodes.get(id)
+    }
+
+    /// Every node, sorted by id.
+    pub fn nodes(&self) -> impl ExactSizeIterator<Item = &Node> {
+        self.nodes.values()
+    }
+
+    /// Every edge, sorted by `(from, kind, to)`.
+    pub fn edges(&self) -> impl ExactSizeIterator<Item = &Edge> {
+        self.edges.values()
+    }
+
+    /// Every finding, sorted by fingerprint.
+    pub fn findings(&self) -> impl ExactSizeIterator<Item = &Finding> {
+        self.findings.values()
+    }
+
+    /// Findings ordered for people: most severe first, then by rule and place.
+    pub fn findings_by_severity(&self) -> Vec<&Finding> {
+        let mut findings: Vec<&Finding> = self.findings.values().collect();
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.location.display().cmp(&b.location.display()))
+                .then_with(|| a.rule_id.cmp(&b.rule_id))
+        });
+        findings
+    }
+
+    /// Counts of nodes per `(class, type)`, sorted.
+    pub fn node_counts(&self) -> BTreeMap<(&'static str, &'static str), usize> {
+        let mut counts = BTreeMap::new();
+        for node in self.nodes.values() {
+            *counts
+                .entry((node.kind.class_name(), node.kind.type_name()))
+                .or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// Whether nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty() && self.edges.is_empty() && self.findings.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CredentialType, Location, NodeKind, Severity, SourceType};
+
+    fn finding(rule: &str, severity: Severity, path: &str) -> Finding {
+        Finding {
+            fingerprint: FindingFingerprint::derive(rule, &[path]),
+            rule_id: rule.into(),
+            severity,
+            title: "t".into(),
+            message: "m".into(),
+            nodes: vec![],
+            location: Location::File {
+                path: path.into(),
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 2,
+                commit: None,
+                snippet: None,
+            },
+            remediation: "r".into(),
+            evidence: None,
+            tags: vec![],
+        }
+    }
+
+    #[test]
+    fn duplicates_collapse() {
+        let mut inventory = Inventory::new();
+        let kind = NodeKind::Credential(CredentialType::Token);
+        let id = NodeId::from_stored("github:token:sha256:1");
+        let source = NodeId::from_stored("generic:directory:/repo");
+        inventory.add_node(Node::new(id.clone(), kind, "token", "github", "fs"));
+        inventory.add_node(Node::new(id.clone(), kind, "token", "github", "fs"));
+        inventory.add_node(Node::new(
+            source.clone(),
+            NodeKind::Source(SourceType::Directory),
+            "/repo",
+            "generic",
+            "fs",
+        ));
+        inventory.add_edge(Edge::new(id.clone(), EdgeKind::ExposedIn, source.clone()));
+        inventory.add_edge(Edge::new(id, EdgeKind::ExposedIn, source));
+        inventory.add_finding(finding("r", Severity::High, "a"));
+        inventory.add_finding(finding("r", Severity::High, "a"));
+        assert_eq!(inventory.nodes().len(), 2);
+        assert_eq!(inventory.edges().len(), 1);
+        assert_eq!(inventory.findings().len(), 1);
+    }
+
+    #[test]
+    fn findings_sort_most_severe_first() {
+        let mut inventory = Inventory::new();
+        inventory.add_finding(finding("low", Severity::Low, "b"));
+        inventory.add_finding(finding("crit", Severity::Critical, "c"));
+        inventory.add_finding(finding("high", Severity::High, "a"));
+        let order: Vec<&str> = inventory
+            .findings_by_severity()
+            .iter()
+            .map(|f| f.rule_id.as_str())
+            .collect();
+        assert_eq!(order, ["crit", "high", "low"]);
+    }
+}

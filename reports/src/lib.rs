@@ -1,0 +1,124 @@
+//! Report formats. Each format is one implementation of the small [`Report`]
+//! trait over a [`ScanView`] (a scan's record and inventory); [`report_for`]
+//! picks the implementation for a [`ReportFormat`]. Reports never contain a
+//! secret: the inventory they render carries only fingerprints and previews.
+
+mod json;
+mod text;
+
+use std::{fmt, io, str::FromStr};
+
+use nhiscope_model::{Inventory, ScanRecord};
+
+pub use json::{JSON_SCHEMA_VERSION, JsonReport};
+pub use text::TextReport;
+
+/// A scan as reports see it.
+#[derive(Debug, Clone, Copy)]
+pub struct ScanView<'a> {
+    /// When, how and with what errors the scan ran.
+    pub record: &'a ScanRecord,
+    /// What it found.
+    pub inventory: &'a Inventory,
+}
+
+/// A report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Writing to the output failed.
+    #[error("writing the report: {0}")]
+    Io(#[from] io::Error),
+    /// Serialising failed.
+    #[error("serialising the report: {0}")]
+    Serialize(#[from] serde_json::Error),
+}
+
+/// Renders a scan in one format.
+pub trait Report {
+    /// Writes the report for `scan` to `out`.
+    fn write(&self, scan: &ScanView<'_>, out: &mut dyn io::Write) -> Result<(), ReportError>;
+}
+
+/// The formats nhiscope can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// A human summary for the terminal.
+    Text,
+    /// The versioned JSON report (docs/report-json.md).
+    Json,
+}
+
+impl ReportFormat {
+    /// Every format, for help texts.
+    pub const ALL: &'static [ReportFormat] = &[ReportFormat::Text, ReportFormat::Json];
+
+    /// The format's name on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportFormat::Text => "text",
+            ReportFormat::Json => "json",
+        }
+    }
+}
+
+impl fmt::Display for ReportFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ReportFormat {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|format| format.as_str().eq_ignore_ascii_case(text))
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|f| f.as_str()).collect();
+                format!(
+                    "unknown format `{text}`: expected one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// The report implementation for a format.
+pub fn report_for(format: ReportFormat) -> Box<dyn Report> {
+    match format {
+        ReportFormat::Text => Box::new(TextReport::default()),
+        ReportFormat::Json => Box::new(JsonReport),
+    }
+}
+
+/// Writes rows as left-aligned columns two spaces apart, each line indented by
+/// `indent` spaces; the last column is not padded. Shared by every plain-text
+/// listing so they all look alike.
+pub fn write_columns<const N: usize>(
+    out: &mut dyn io::Write,
+    rows: &[[String; N]],
+    indent: usize,
+) -> io::Result<()> {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    for row in rows {
+        let mut line = " ".repeat(indent);
+        for (index, (cell, width)) in row.iter().zip(widths).enumerate() {
+            line.push_str(cell);
+            if index + 1 < N {
+                line.push_str(&" ".repeat(width - cell.chars().count() + 2));
+            }
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

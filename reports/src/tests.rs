@@ -1,0 +1,130 @@
+use jiff::Timestamp;
+use nhiscope_model::{
+    CredentialType, Edge, EdgeKind, Finding, FindingFingerprint, Inventory, Location, Node, NodeId,
+    NodeKind, Redacted, ScanId, ScanRecord, ScanStatus, Severity, Skipped, SourceError,
+    SourceSummary, SourceType,
+};
+
+use crate::{ReportFormat, ScanView, report_for};
+
+const SECRET: &[u8] = b"nyVmihA/2O76UMFxFkM/R5Kjp1vRt+1fjORS/6il";
+
+fn at(text: &str) -> Timestamp {
+    text.parse().expect("a valid timestamp")
+}
+
+fn scan() -> (ScanRecord, Inventory) {
+    let record = ScanRecord {
+        id: ScanId::parse("019ab8a2-3c00-7000-8000-000000000001").expect("uuid"),
+        number: Some(2),
+        started_at: at("2026-11-25T10:00:00Z"),
+        finished_at: at("2026-11-25T10:00:01.5Z"),
+        tool_version: "0.1.0".into(),
+        status: ScanStatus::Incomplete,
+        sources: vec![SourceSummary {
+            collector: "fs".into(),
+            targets: vec!["repo".into()],
+            succeeded: true,
+            items_scanned: 41,
+            duration_ms: 1480,
+        }],
+        errors: vec![SourceError {
+            collector: "fs".into(),
+            location: Some("repo/core.dump".into()),
+            message: "cannot read repo/core.dump: Input/output error (os error 5); check its permissions or exclude it".into(),
+            fatal: false,
+        }],
+        skipped: vec![
+            Skipped {
+                collector: "fs".into(),
+                location: "repo/logo.png".into(),
+                reason: "binary".into(),
+                size: Some(5120),
+            },
+            Skipped {
+                collector: "fs".into(),
+                location: "repo/dump.sql".into(),
+                reason: "too_large".into(),
+                size: Some(52_428_800),
+            },
+        ],
+    };
+    let mut inventory = Inventory::new();
+    let source_kind = NodeKind::Source(SourceType::Directory);
+    let source = NodeId::new("local", &source_kind, "/work/repo");
+    inventory.add_node(Node::new(
+        source.clone(),
+        source_kind,
+        "repo",
+        "local",
+        "fs",
+    ));
+    let kind = NodeKind::Credential(CredentialType::AccessKey);
+    let secret = Redacted::new(SECRET);
+    let key = NodeId::from_fingerprint("aws", &kind, &secret.fingerprint());
+    let mut node = Node::new(key.clone(), kind, "AWS secret access key", "aws", "fs");
+    node.secret = Some(secret.clone());
+    node.scope = Some("repo/config/aws.ini".into());
+    inventory.add_node(node);
+    inventory.add_edge(Edge::new(key.clone(), EdgeKind::ExposedIn, source.clone()));
+    inventory.add_finding(Finding {
+        fingerprint: FindingFingerprint::derive("aws-secret-access-key", &["config/aws.ini"]),
+        rule_id: "aws-secret-access-key".into(),
+        severity: Severity::Critical,
+        title: "AWS secret access key exposed in a file".into(),
+        message: "AWS secret access key `nyVm…/6il` found in repo/config/aws.ini:3:25.".into(),
+        nodes: vec![key, source],
+        location: Location::File {
+            path: "repo/config/aws.ini".into(),
+            line: 3,
+            column: 25,
+            end_line: 3,
+            end_column: 65,
+            commit: None,
+            snippet: Some("aws_secret_access_key = nyVm…/6il".into()),
+        },
+        remediation: "Deactivate and delete the access key pair.".into(),
+        evidence: Some(secret),
+        tags: vec!["aws".into(), "exposed".into()],
+    });
+    (record, inventory)
+}
+
+fn render(format: ReportFormat) -> String {
+    let (record, inventory) = scan();
+    let mut out = Vec::new();
+    report_for(format)
+        .write(
+            &ScanView {
+                record: &record,
+                inventory: &inventory,
+            },
+            &mut out,
+        )
+        .expect("renders");
+    let text = String::from_utf8(out).expect("utf-8");
+    assert!(!text.contains(std::str::from_utf8(SECRET).expect("ascii")));
+    text
+}
+
+#[test]
+fn json_report() {
+    let text = render(ReportFormat::Json);
+    let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    assert_eq!(value["schema_version"], "1");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn text_report() {
+    insta::assert_snapshot!(render(ReportFormat::Text));
+}
+
+#[test]
+fn formats_parse_by_name() {
+    assert_eq!("JSON".parse::<ReportFormat>(), Ok(ReportFormat::Json));
+    assert_eq!(
+        "xml".parse::<ReportFormat>(),
+        Err("unknown format `xml`: expected one of text, json".to_string())
+    );
+}

@@ -1,0 +1,179 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use nhiscope_graph::ScanSelector;
+use nhiscope_model::Severity;
+use nhiscope_reports::ReportFormat;
+
+/// Inventory and governance of non-human identities: service accounts, access
+/// keys, tokens, certificates and the workloads that use them.
+#[derive(Debug, Parser)]
+#[command(
+    name = "nhiscope",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/config/store error, 3 scan incomplete (a source or file failed), 130 interrupted."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The config file. Default: ./nhiscope.toml when it exists.
+    #[arg(
+        long,
+        short = 'c',
+        global = true,
+        env = "NHISCOPE_CONFIG",
+        value_name = "FILE"
+    )]
+    pub config: Option<PathBuf>,
+    /// The store (a DuckDB file) scans are kept in. Default:
+    /// .nhiscope/nhiscope.duckdb, or `[scan] db` in the config.
+    #[arg(long, global = true, env = "NHISCOPE_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// More logging on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only errors on stderr: no progress, no summary.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// What nhiscope can do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan sources, store the scan and report what was found.
+    Scan(ScanArgs),
+    /// List the stored scans.
+    Scans(ScansArgs),
+    /// List the findings of a stored scan.
+    Findings(FindingsArgs),
+    /// Render a stored scan as a report.
+    Report(ReportArgs),
+}
+
+/// `nhiscope scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and directories to scan for exposed credentials (the `fs`
+    /// collector). Default: the `[fs]` paths of the config, or `.`.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+    /// Do not store the scan (the report is still written).
+    #[arg(long)]
+    pub no_store: bool,
+    /// Also scan files excluded by .gitignore, .ignore and .nhiscopeignore.
+    #[arg(long)]
+    pub include_ignored: bool,
+    /// Skip files larger than this many bytes (default 10485760, 10 MiB).
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Exclude paths matching this glob (gitignore syntax); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+}
+
+/// `nhiscope scans`.
+#[derive(Debug, Args)]
+pub struct ScansArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+}
+
+/// `nhiscope findings`.
+#[derive(Debug, Args)]
+pub struct FindingsArgs {
+    /// The scan: `latest`, its number, or the start of its id.
+    #[arg(long, short = 's', default_value = "latest", value_parser = parse_selector)]
+    pub scan: ScanSelector,
+    /// Only findings at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub severity: Option<SeverityArg>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+}
+
+/// `nhiscope report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The scan: `latest`, its number, or the start of its id.
+    #[arg(long, short = 's', default_value = "latest", value_parser = parse_selector)]
+    pub scan: ScanSelector,
+    /// The report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Json)]
+    pub format: FormatArg,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_selector(text: &str) -> Result<ScanSelector, String> {
+    text.parse()
+}
+
+/// Output formats on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// A human summary.
+    Text,
+    /// JSON (docs/report-json.md).
+    Json,
+}
+
+impl From<FormatArg> for ReportFormat {
+    fn from(format: FormatArg) -> Self {
+        match format {
+            FormatArg::Text => ReportFormat::Text,
+            FormatArg::Json => ReportFormat::Json,
+        }
+    }
+}
+
+/// Severities on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    /// Critical only.
+    Critical,
+    /// High and above.
+    High,
+    /// Medium and above.
+    Medium,
+    /// Low and above.
+    Low,
+    /// Everything.
+    Info,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(severity: SeverityArg) -> Self {
+        match severity {
+            SeverityArg::Critical => Severity::Critical,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Info => Severity::Info,
+        }
+    }
+}

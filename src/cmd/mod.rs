@@ -1,0 +1,87 @@
+//! One module per subcommand.
+
+mod findings;
+mod report;
+mod scan;
+mod scans;
+
+use std::{
+    fs::File,
+    io::{self, BufWriter, Write},
+    path::{Path, PathBuf},
+};
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use nhiscope_graph::{DEFAULT_STORE_PATH, Store};
+use nhiscope_secrets::RuleSet;
+
+use crate::{
+    cli::{Cli, Command, GlobalArgs},
+    config::Config,
+    exit::Exit,
+    registry,
+};
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
+    match cli.command {
+        Command::Scan(args) => scan::run(&cli.global, args).await,
+        Command::Scans(args) => scans::run(&cli.global, &args),
+        Command::Findings(args) => findings::run(&cli.global, &args),
+        Command::Report(args) => report::run(&cli.global, &args),
+    }
+}
+
+/// The store path: `--db`, else the config's `[scan] db`, else the default.
+fn store_path(global: &GlobalArgs, from_config: Option<&Path>) -> PathBuf {
+    global
+        .db
+        .clone()
+        .or_else(|| from_config.map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE_PATH))
+}
+
+/// Loads the config (`--config`, or ./nhiscope.toml) against every collector.
+fn load_config(global: &GlobalArgs, rules: Arc<RuleSet>) -> anyhow::Result<Config> {
+    Config::load(global.config.as_deref(), &registry::collectors(rules))
+}
+
+/// Opens the store for reading, for commands that show stored scans.
+fn open_store(global: &GlobalArgs) -> anyhow::Result<Store> {
+    let config = load_config(global, RuleSet::builtin())?;
+    Ok(Store::open_read_only(&store_path(
+        global,
+        config.scan.db.as_deref(),
+    ))?)
+}
+
+/// Writes to `path` (or stdout when `None` or `-`) through a buffer, flushing
+/// at the end so errors are not lost.
+fn write_output(
+    path: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    match path {
+        Some(path) if path != Path::new("-") => {
+            let file = File::create(path)
+                .with_context(|| format!("cannot create the output file {}", path.display()))?;
+            let mut out = BufWriter::new(file);
+            write(&mut out)?;
+            out.flush()
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        _ => {
+            let stdout = io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            write(&mut out)?;
+            match out.flush() {
+                // A closed pipe (`| head`) is the reader's choice, not an error.
+                Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {}
+                other => other.context("writing to stdout")?,
+            }
+        }
+    }
+    Ok(())
+}

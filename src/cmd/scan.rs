@@ -1,0 +1,298 @@
+//! `nhiscope scan`: run the collectors, store the scan, write the report.
+
+use std::{io::IsTerminal, sync::Arc, time::Duration};
+
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use jiff::Timestamp;
+use nhiscope_collect::{
+    CollectContext, CollectorRun, Limits, Progress, ScanOutcome, SystemClock, run_collectors,
+};
+use nhiscope_graph::Store;
+use nhiscope_model::{ScanId, ScanRecord, ScanStatus, Severity, SeverityCounts};
+use nhiscope_reports::{ScanView, report_for};
+use nhiscope_secrets::RuleSet;
+use tokio_util::sync::CancellationToken;
+
+use super::{load_config, store_path, write_output};
+use crate::{
+    cli::{GlobalArgs, ScanArgs},
+    config::Config,
+    exit::Exit,
+    registry,
+};
+
+/// Runs `nhiscope scan`.
+pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
+    let rules = RuleSet::builtin();
+    let mut config = load_config(global, rules.clone())?;
+    apply_arguments(&mut config, &args);
+    let collectors = registry::collectors(rules);
+    for collector in &collectors {
+        if let Some(toml::Value::Table(section)) = config.collectors.get(collector.id()) {
+            // The arguments may have changed the section (a bad --exclude glob).
+            collector.check_config(section)?;
+        }
+    }
+    check_paths(&config)?;
+
+    let store_path = store_path(global, config.scan.db.as_deref());
+    // Open the store before scanning, so a bad store fails in a second, not
+    // after a long scan; and so a refused store is never written.
+    let mut store = if args.no_store {
+        None
+    } else {
+        Some(Store::open_or_create(&store_path)?)
+    };
+
+    let started_at = Timestamp::now();
+    let scan_id = ScanId::new(started_at);
+    let cancel = CancellationToken::new();
+    watch_interrupts(cancel.clone())?;
+    let mut limits = Limits::default();
+    if let Some(size) = config.scan.max_file_size {
+        limits.max_file_size = size;
+    }
+    if let Some(concurrency) = config.scan.concurrency {
+        limits.concurrency = concurrency;
+    }
+    let mut runs = Vec::new();
+    for collector in collectors {
+        let Some(toml::Value::Table(section)) = config.collectors.get(collector.id()) else {
+            continue;
+        };
+        runs.push(CollectorRun {
+            targets: targets(section),
+            context: CollectContext {
+                scan_id,
+                clock: Arc::new(SystemClock),
+                limits,
+                cancel: cancel.clone(),
+                config: section.clone(),
+            },
+            collector,
+        });
+    }
+    tracing::info!(%scan_id, collectors = runs.len(), "scan started");
+
+    let progress = progress_bar(global.quiet);
+    let bar = progress.clone();
+    let outcome = run_collectors(
+        runs,
+        Arc::new(move |p: Progress| {
+            bar.set_message(format!(
+                "{} items scanned, {} nodes, {} findings",
+                p.items_scanned, p.nodes, p.findings
+            ));
+        }),
+    )
+    .await;
+    progress.finish_and_clear();
+
+    let record = scan_record(scan_id, started_at, &outcome);
+    let record = match store.as_mut() {
+        Some(store) => {
+            let number = store
+                .write_scan(&record, &outcome.inventory)
+                .context("the scan was not stored; earlier scans are intact")?;
+            ScanRecord {
+                number: Some(number),
+                ..record
+            }
+        }
+        None => record,
+    };
+
+    let view = ScanView {
+        record: &record,
+        inventory: &outcome.inventory,
+    };
+    write_output(args.output.as_deref(), |out| {
+        report_for(args.format.into()).write(&view, out)?;
+        Ok(())
+    })?;
+
+    if !global.quiet {
+        eprintln!("{}", summary_line(&record, &outcome, store.as_ref()));
+    }
+    let fail_on: Option<Severity> = args.fail_on.map(Into::into).or(config.scan.fail_on);
+    Ok(exit_for(&record, &outcome, fail_on))
+}
+
+/// Folds the command-line arguments into the config. The `fs` collector runs
+/// when PATH arguments are given, when `[fs]` is configured, or when nothing
+/// at all is configured (then it scans `.`); PATH arguments replace `[fs]
+/// paths`, and the other flags override their `[fs]` keys.
+fn apply_arguments(config: &mut Config, args: &ScanArgs) {
+    if let Some(size) = args.max_file_size {
+        config.scan.max_file_size = Some(size);
+    }
+    let wanted = !args.paths.is_empty() || config.collectors.is_empty();
+    if !wanted && !config.collectors.contains_key("fs") {
+        return;
+    }
+    let Some(fs) = config
+        .collectors
+        .entry("fs")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+        .as_table_mut()
+    else {
+        return;
+    };
+    let text = |value: String| toml::Value::String(value);
+    if !args.paths.is_empty() {
+        let paths = args.paths.iter().map(|p| text(p.display().to_string()));
+        fs.insert("paths".into(), toml::Value::Array(paths.collect()));
+    }
+    fs.entry("paths")
+        .or_insert_with(|| toml::Value::Array(vec![text(".".into())]));
+    if args.include_ignored {
+        fs.insert("include_ignored".into(), toml::Value::Boolean(true));
+    }
+    if let Some(size) = args.max_file_size {
+        let size = i64::try_from(size).unwrap_or(i64::MAX);
+        fs.insert("max_file_size".into(), toml::Value::Integer(size));
+    }
+    if !args.exclude.is_empty()
+        && let toml::Value::Array(excludes) = fs
+            .entry("exclude")
+            .or_insert_with(|| toml::Value::Array(Vec::new()))
+    {
+        excludes.extend(args.exclude.iter().cloned().map(text));
+    }
+}
+
+/// Refuses to start when a path to scan does not exist (exit 2).
+fn check_paths(config: &Config) -> anyhow::Result<()> {
+    let Some(toml::Value::Table(fs)) = config.collectors.get("fs") else {
+        return Ok(());
+    };
+    let Some(toml::Value::Array(paths)) = fs.get("paths") else {
+        return Ok(());
+    };
+    for path in paths.iter().filter_map(toml::Value::as_str) {
+        if std::fs::symlink_metadata(path).is_err() {
+            bail!(
+                "the path to scan `{path}` does not exist; check the spelling or the working directory"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What a collector's section says it scans, for the scan summary.
+fn targets(section: &toml::Table) -> Vec<String> {
+    match section.get("paths") {
+        Some(toml::Value::Array(paths)) => paths
+            .iter()
+            .filter_map(toml::Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The first Ctrl-C cancels the scan (collectors stop, what was collected is
+/// stored); a second one exits at once. The handler is installed before this
+/// returns, so no interrupt after it is missed.
+fn watch_interrupts(cancel: CancellationToken) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .context("cannot install the Ctrl-C handler")?;
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let mut next = async || interrupts.recv().await.is_some();
+        #[cfg(not(unix))]
+        let mut next = async || tokio::signal::ctrl_c().await.is_ok();
+        if next().await {
+            eprintln!(
+                "interrupted: stopping collectors and storing what was collected (Ctrl-C again to abort)"
+            );
+            cancel.cancel();
+            if next().await {
+                std::process::exit(130);
+            }
+        }
+    });
+    Ok(())
+}
+
+fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn scan_record(scan_id: ScanId, started_at: Timestamp, outcome: &ScanOutcome) -> ScanRecord {
+    let status = if outcome.interrupted {
+        ScanStatus::Interrupted
+    } else if outcome.is_incomplete() {
+        ScanStatus::Incomplete
+    } else {
+        ScanStatus::Complete
+    };
+    ScanRecord {
+        id: scan_id,
+        number: None,
+        started_at,
+        finished_at: Timestamp::now(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        status,
+        sources: outcome.sources.clone(),
+        errors: outcome.errors.clone(),
+        skipped: outcome.skipped.clone(),
+    }
+}
+
+fn summary_line(record: &ScanRecord, outcome: &ScanOutcome, store: Option<&Store>) -> String {
+    let counts = SeverityCounts::of(outcome.inventory.findings());
+    let findings_text = if counts.total() == 0 {
+        "no findings".to_string()
+    } else {
+        format!("{} findings ({})", counts.total(), counts.describe())
+    };
+    let stored = match (store, record.number) {
+        (Some(store), Some(number)) => {
+            format!("stored as scan #{number} in {}", store.path().display())
+        }
+        _ => "not stored (--no-store)".to_string(),
+    };
+    let mut line = format!(
+        "scan {}: {findings_text}, {} nodes; {stored}",
+        record.status.as_str(),
+        outcome.inventory.nodes().len()
+    );
+    if !record.errors.is_empty() {
+        line.push_str(&format!(
+            "; {} error(s), listed in the report",
+            record.errors.len()
+        ));
+    }
+    if !record.skipped.is_empty() {
+        line.push_str(&format!("; {} item(s) skipped", record.skipped.len()));
+    }
+    line
+}
+
+fn exit_for(record: &ScanRecord, outcome: &ScanOutcome, fail_on: Option<Severity>) -> Exit {
+    match record.status {
+        ScanStatus::Interrupted => Exit::Interrupted,
+        ScanStatus::Incomplete => Exit::Incomplete,
+        ScanStatus::Complete => {
+            let failing = fail_on.is_some_and(|threshold| {
+                outcome
+                    .inventory
+                    .findings()
+                    .any(|finding| finding.severity >= threshold)
+            });
+            if failing { Exit::Findings } else { Exit::Clean }
+        }
+    }
+}
