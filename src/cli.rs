@@ -42,6 +42,13 @@ pub struct GlobalArgs {
     /// .nhiscope/nhiscope.duckdb, or `[scan] db` in the config.
     #[arg(long, global = true, env = "NHISCOPE_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Add the rules of a rule file (nhiscope or gitleaks TOML) to the
+    /// built-in rules; repeatable.
+    #[arg(long = "rules", global = true, value_name = "FILE")]
+    pub rule_files: Vec<PathBuf>,
+    /// Use only the --rules files, not the built-in rules.
+    #[arg(long, global = true)]
+    pub no_default_rules: bool,
     /// More logging on stderr (-v info, -vv debug, -vvv trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
@@ -61,6 +68,34 @@ pub enum Command {
     Findings(FindingsArgs),
     /// Render a stored scan as a report.
     Report(ReportArgs),
+    /// List or check secret-detection rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// `nhiscope rules ...`.
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the active rules (built-in plus --rules files).
+    List(RulesListArgs),
+    /// Run every rule's examples and negative examples; exit 1 on a failure.
+    Check(RulesCheckArgs),
+}
+
+/// `nhiscope rules list`.
+#[derive(Debug, Args)]
+pub struct RulesListArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+}
+
+/// `nhiscope rules check`.
+#[derive(Debug, Args)]
+pub struct RulesCheckArgs {
+    /// Rule files to check on their own. Default: the active rules.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 /// `nhiscope scan`.

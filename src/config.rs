@@ -27,6 +27,12 @@ pub struct ScanSection {
     /// How many files or requests each collector works on at once.
     #[serde(default)]
     pub concurrency: Option<usize>,
+    /// Rule files added to the built-in rules (relative to the config file).
+    #[serde(default)]
+    pub rules: Vec<PathBuf>,
+    /// Whether the built-in rules are used (default true).
+    #[serde(default)]
+    pub default_rules: Option<bool>,
 }
 
 /// A loaded, checked config.
@@ -102,11 +108,16 @@ impl Config {
             resolve_paths(&mut section, base);
             sections.insert(name, toml::Value::Table(section));
         }
-        let mut scan = scan;
+        let mut scan: ScanSection = scan;
         if let Some(db) = &scan.db
             && db.is_relative()
         {
             scan.db = Some(base.join(db));
+        }
+        for file in &mut scan.rules {
+            if file.is_relative() {
+                *file = base.join(&*file);
+            }
         }
         if scan.concurrency == Some(0) {
             bail!("{shown}: [scan] concurrency must be at least 1");

@@ -213,7 +213,7 @@ impl Store {
         )?;
         self.for_each_row(
             "SELECT fingerprint, rule_id, severity, title, message, node_ids::VARCHAR, location::VARCHAR, \
-             remediation, evidence_fingerprint, evidence_preview, evidence_length, tags::VARCHAR \
+             remediation, evidence_fingerprint, evidence_preview, evidence_length, tags::VARCHAR, provenance::VARCHAR \
              FROM findings WHERE scan_id = ?",
             [scan_id],
             |row| {
@@ -225,8 +225,18 @@ impl Store {
                     serde_json::from_str::<Vec<NodeId>>(&row.get::<_, String>(5)?),
                     serde_json::from_str(&row.get::<_, String>(6)?),
                     serde_json::from_str::<Vec<String>>(&row.get::<_, String>(11)?),
+                    row.get::<_, Option<String>>(12)?
+                        .map(|text| serde_json::from_str::<nhiscope_model::Provenance>(&text))
+                        .transpose(),
                 );
-                let (Some(fingerprint), Ok(severity), Ok(nodes), Ok(location), Ok(tags)) = parsed
+                let (
+                    Some(fingerprint),
+                    Ok(severity),
+                    Ok(nodes),
+                    Ok(location),
+                    Ok(tags),
+                    Ok(provenance),
+                ) = parsed
                 else {
                     problems.push(format!("unreadable finding {fingerprint}"));
                     return Ok(());
@@ -242,6 +252,7 @@ impl Store {
                     remediation: row.get(7)?,
                     evidence: redacted(row.get(8)?, row.get(9)?, row.get(10)?, &mut problems),
                     tags,
+                    provenance,
                 });
                 Ok(())
             },

@@ -81,5 +81,6 @@ CREATE TABLE findings (
     evidence_fingerprint VARCHAR,
     evidence_preview     VARCHAR,
     evidence_length      BIGINT,
-    tags                 JSON NOT NULL
+    tags                 JSON NOT NULL,
+    provenance           JSON              -- {commit, author, date, path, commits, paths} for secrets in version control
 );

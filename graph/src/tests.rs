@@ -3,8 +3,8 @@ use std::path::Path;
 use jiff::Timestamp;
 use nhiscope_model::{
     CredentialType, Edge, EdgeKind, Finding, FindingFingerprint, IdentityType, Inventory, Location,
-    Node, NodeId, NodeKind, Redacted, ScanId, ScanRecord, ScanStatus, Severity, Skipped,
-    SourceError, SourceSummary, SourceType,
+    Node, NodeId, NodeKind, Provenance, Redacted, ScanId, ScanRecord, ScanStatus, Severity,
+    Skipped, SourceError, SourceSummary, SourceType,
 };
 use serde_json::json;
 
@@ -110,6 +110,14 @@ fn inventory() -> Inventory {
         remediation: "Deactivate it.".into(),
         evidence: Some(secret),
         tags: vec!["aws".into(), "exposed".into()],
+        provenance: Some(Provenance {
+            commit: "5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c".into(),
+            author: "Dev <dev@example.org>".into(),
+            date: at("2025-06-01T12:00:00Z"),
+            path: "config.ini".into(),
+            commits: 4,
+            paths: 2,
+        }),
     });
     inventory.add_finding(Finding {
         fingerprint: FindingFingerprint::derive("aws-user-unrotated", &["ci"]),
@@ -127,6 +135,7 @@ fn inventory() -> Inventory {
         remediation: "r".into(),
         evidence: None,
         tags: vec![],
+        provenance: None,
     });
     inventory
 }

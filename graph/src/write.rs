@@ -167,6 +167,7 @@ fn append_finding(
         evidence.map(|e| e.preview().to_string()),
         evidence.map(|e| i64::try_from(e.len()).unwrap_or(i64::MAX)),
         json(&finding.tags),
+        finding.provenance.as_ref().map(json),
     ])
 }
 

@@ -251,6 +251,27 @@ pub struct Finding {
     /// Free-form tags (`aws`, `key`, `exposed`, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// For a secret found in version control: who introduced it, when, where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+}
+
+/// Where a secret in version control came from: the commit that introduced it
+/// and how far it spread.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The commit that first carried the secret at this path.
+    pub commit: String,
+    /// That commit's author, `Name <email>`.
+    pub author: String,
+    /// That commit's author date.
+    pub date: jiff::Timestamp,
+    /// The path the commit added it at.
+    pub path: String,
+    /// How many commits carry the secret (at any path).
+    pub commits: u64,
+    /// How many distinct paths carry it.
+    pub paths: u64,
 }
 
 #[cfg(test)]

@@ -48,10 +48,22 @@ impl Inventory {
         }
     }
 
-    /// Adds a finding; a finding with a fingerprint already present is dropped,
-    /// because it is the same problem in the same place.
+    /// Adds a finding. A finding with a fingerprint already present is the same
+    /// problem in the same place: the first is kept, and takes the second's
+    /// provenance if it had none (the working tree shows where a secret is, the
+    /// history who put it there).
     pub fn add_finding(&mut self, finding: Finding) {
-        self.findings.entry(finding.fingerprint).or_insert(finding);
+        match self.findings.entry(finding.fingerprint) {
+            Entry::Vacant(slot) => {
+                slot.insert(finding);
+            }
+            Entry::Occupied(mut slot) => {
+                let existing = slot.get_mut();
+                if existing.provenance.is_none() {
+                    existing.provenance = finding.provenance;
+                }
+            }
+        }
     }
 
     /// Moves everything from `other` into this inventory.
@@ -141,6 +153,7 @@ mod tests {
             remediation: "r".into(),
             evidence: None,
             tags: vec![],
+            provenance: None,
         }
     }
 

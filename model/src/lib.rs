@@ -16,7 +16,7 @@ mod scan;
 
 pub use edge::{Edge, EdgeKind};
 pub use finding::{
-    Finding, FindingFingerprint, Location, ParseSeverityError, Severity, SeverityCounts,
+    Finding, FindingFingerprint, Location, ParseSeverityError, Provenance, Severity, SeverityCounts,
 };
 pub use id::NodeId;
 pub use inventory::Inventory;

@@ -190,6 +190,8 @@ type_names! {
         Vault = "vault",
         /// An offline export file.
         ExportFile = "export_file",
+        /// A file in a directory or repository, where a secret was found.
+        File = "file",
     }
 }
 

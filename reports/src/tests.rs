@@ -86,6 +86,7 @@ fn scan() -> (ScanRecord, Inventory) {
         remediation: "Deactivate and delete the access key pair.".into(),
         evidence: Some(secret),
         tags: vec!["aws".into(), "exposed".into()],
+        provenance: None,
     });
     (record, inventory)
 }

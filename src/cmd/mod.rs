@@ -2,6 +2,7 @@
 
 mod findings;
 mod report;
+mod rules;
 mod scan;
 mod scans;
 
@@ -31,6 +32,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Scans(args) => scans::run(&cli.global, &args),
         Command::Findings(args) => findings::run(&cli.global, &args),
         Command::Report(args) => report::run(&cli.global, &args),
+        Command::Rules(command) => rules::run(&cli.global, &command),
     }
 }
 
@@ -44,13 +46,46 @@ fn store_path(global: &GlobalArgs, from_config: Option<&Path>) -> PathBuf {
 }
 
 /// Loads the config (`--config`, or ./nhiscope.toml) against every collector.
-fn load_config(global: &GlobalArgs, rules: Arc<RuleSet>) -> anyhow::Result<Config> {
-    Config::load(global.config.as_deref(), &registry::collectors(rules))
+fn load_config(global: &GlobalArgs) -> anyhow::Result<Config> {
+    Config::load(
+        global.config.as_deref(),
+        &registry::collectors(RuleSet::builtin()),
+    )
+}
+
+/// The active rules: the built-in rules (unless `--no-default-rules` or
+/// `[scan] default_rules = false`) plus every `[scan] rules` and `--rules` file.
+fn load_rules(global: &GlobalArgs, config: &Config) -> anyhow::Result<Arc<RuleSet>> {
+    let mut files: Vec<PathBuf> = config.scan.rules.clone();
+    files.extend(global.rule_files.iter().cloned());
+    let use_default = !global.no_default_rules && config.scan.default_rules.unwrap_or(true);
+    if files.is_empty() && use_default {
+        return Ok(RuleSet::builtin());
+    }
+    if files.is_empty() {
+        anyhow::bail!("--no-default-rules leaves no rules: pass rule files with --rules FILE");
+    }
+    let mut texts = Vec::with_capacity(files.len());
+    for file in &files {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read the rules file {}", file.display()))?;
+        texts.push((file.display().to_string(), text));
+    }
+    let mut sources: Vec<(&str, &str)> = Vec::new();
+    if use_default {
+        sources.extend(RuleSet::builtin_sources().iter().copied());
+    }
+    sources.extend(
+        texts
+            .iter()
+            .map(|(origin, text)| (origin.as_str(), text.as_str())),
+    );
+    Ok(Arc::new(RuleSet::from_sources(&sources)?))
 }
 
 /// Opens the store for reading, for commands that show stored scans.
 fn open_store(global: &GlobalArgs) -> anyhow::Result<Store> {
-    let config = load_config(global, RuleSet::builtin())?;
+    let config = load_config(global)?;
     Ok(Store::open_read_only(&store_path(
         global,
         config.scan.db.as_deref(),

@@ -11,10 +11,9 @@ use nhiscope_collect::{
 use nhiscope_graph::Store;
 use nhiscope_model::{ScanId, ScanRecord, ScanStatus, Severity, SeverityCounts};
 use nhiscope_reports::{ScanView, report_for};
-use nhiscope_secrets::RuleSet;
 use tokio_util::sync::CancellationToken;
 
-use super::{load_config, store_path, write_output};
+use super::{load_config, load_rules, store_path, write_output};
 use crate::{
     cli::{GlobalArgs, ScanArgs},
     config::Config,
@@ -24,8 +23,8 @@ use crate::{
 
 /// Runs `nhiscope scan`.
 pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
-    let rules = RuleSet::builtin();
-    let mut config = load_config(global, rules.clone())?;
+    let mut config = load_config(global)?;
+    let rules = load_rules(global, &config)?;
     apply_arguments(&mut config, &args);
     let collectors = registry::collectors(rules);
     for collector in &collectors {

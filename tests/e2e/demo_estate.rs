@@ -47,6 +47,9 @@ const PLANTED: &[(&str, &str, u64)] = &[
     ),
 ];
 
+/// The files that hold the planted credentials.
+const FILES_WITH_FINDINGS: usize = 7;
+
 #[test]
 fn the_demo_estate_yields_every_planted_credential_and_nothing_else() {
     let scratch = Scratch::new();
@@ -82,20 +85,37 @@ fn the_demo_estate_yields_every_planted_credential_and_nothing_else() {
         .collect();
     assert_eq!(found, expected);
 
-    // Every finding's credential is in the inventory, exposed in the source.
+    // Every finding's credential is in the inventory, exposed in its file,
+    // and every file is in the scanned directory.
     let nodes = report["inventory"]["nodes"].as_array().expect("nodes");
+    let of_type = |kind: &str, type_name: &str| -> Vec<&serde_json::Value> {
+        nodes
+            .iter()
+            .filter(|n| n["kind"] == kind && n["type"] == type_name)
+            .collect()
+    };
     let credentials = nodes.iter().filter(|n| n["kind"] == "credential").count();
     assert_eq!(credentials, PLANTED.len());
-    let sources: Vec<&serde_json::Value> = nodes.iter().filter(|n| n["kind"] == "source").collect();
-    assert_eq!(sources.len(), 1);
-    assert_eq!(sources[0]["type"], "directory");
+    let directories = of_type("source", "directory");
+    assert_eq!(directories.len(), 1);
+    assert_eq!(of_type("source", "file").len(), FILES_WITH_FINDINGS);
     let edges = report["inventory"]["edges"].as_array().expect("edges");
-    assert_eq!(edges.len(), PLANTED.len());
-    assert!(
-        edges
-            .iter()
-            .all(|e| e["kind"] == "exposed_in" && e["to"] == sources[0]["id"])
-    );
+    let of_kind = |kind: &str| -> Vec<&serde_json::Value> {
+        edges.iter().filter(|e| e["kind"] == kind).collect()
+    };
+    let exposed = of_kind("exposed_in");
+    assert_eq!(exposed.len(), PLANTED.len());
+    for finding in report["findings"].as_array().expect("findings") {
+        let (credential, file) = (&finding["nodes"][0], &finding["nodes"][1]);
+        assert!(
+            exposed
+                .iter()
+                .any(|e| &e["from"] == credential && &e["to"] == file)
+        );
+    }
+    let contains = of_kind("contains");
+    assert_eq!(contains.len(), FILES_WITH_FINDINGS);
+    assert!(contains.iter().all(|e| e["from"] == directories[0]["id"]));
 
     assert_eq!(report["summary"]["findings_by_severity"]["critical"], 5);
     assert_eq!(report["scan"]["status"], "complete");
@@ -165,7 +185,7 @@ fn scans_are_appended_and_listed() {
     assert_eq!(scans[0]["number"], 1);
     assert_eq!(scans[1]["number"], 2);
     for scan in scans {
-        assert_eq!(scan["nodes"], 14);
+        assert_eq!(scan["nodes"], 1 + FILES_WITH_FINDINGS + PLANTED.len());
         assert_eq!(scan["findings"]["critical"], 5);
         assert_eq!(scan["status"], "complete");
     }

@@ -1,7 +1,6 @@
 //! The walk: which files are read and what happens to each.
 
 use std::{
-    collections::HashMap,
     path::{Path, PathBuf},
     sync::Arc,
 };
@@ -9,17 +8,17 @@ use std::{
 use async_trait::async_trait;
 use ignore::{WalkBuilder, WalkState, overrides::OverrideBuilder};
 use nhiscope_collect::{CollectContext, CollectError, Collector, ConfigError, NodeSink};
-use nhiscope_model::{Fingerprint, NodeId};
+use nhiscope_model::{Node, NodeId, NodeKind, SourceType};
 use nhiscope_secrets::RuleSet;
 
-use crate::{
-    FsConfig,
-    emit::{COLLECTOR_ID, FileRef, emit_match, source_node},
-};
+use crate::{ContentPlace, FsConfig, IgnoreList, emit_hits};
 
 /// How many leading bytes are checked for a NUL to call a file binary (the
 /// same heuristic as git and ripgrep).
 const BINARY_SNIFF_BYTES: usize = 8000;
+
+/// The collector id, also its config section.
+const COLLECTOR_ID: &str = "fs";
 
 /// The name of nhiscope's own ignore file, read like `.gitignore`.
 pub const IGNORE_FILE_NAME: &str = ".nhiscopeignore";
@@ -93,13 +92,35 @@ impl FsCollector {
                 }
             };
             readable_roots += 1;
-            let source = source_node(
-                &canonical.display().to_string(),
-                &root.display().to_string(),
-            );
-            let source_id = source.id.clone();
-            out.node(source);
-            self.walk(root, &canonical, &source_id, config, cx, out)?;
+            let native = canonical.display().to_string();
+            let source = source_node(&native, &root.display().to_string());
+            let ignore_dir = if canonical.is_dir() {
+                canonical.clone()
+            } else {
+                canonical
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default()
+            };
+            let ignore = match IgnoreList::read(&ignore_dir) {
+                Ok(ignore) => ignore,
+                Err(error) => {
+                    out.error(
+                        Some(ignore_dir.join(crate::GITLEAKSIGNORE).display().to_string()),
+                        format!(
+                            "cannot read the ignore file: {error}; its entries were not applied"
+                        ),
+                    );
+                    IgnoreList::default()
+                }
+            };
+            let root_place = Root {
+                source: &source.id,
+                native: &native,
+                ignore: &ignore,
+            };
+            out.node(source.clone());
+            self.walk(root, &canonical, &root_place, config, cx, out)?;
             if cx.cancel.is_cancelled() {
                 return Err(CollectError::Cancelled);
             }
@@ -122,7 +143,7 @@ impl FsCollector {
         &self,
         root: &Path,
         canonical: &Path,
-        source: &NodeId,
+        source: &Root<'_>,
         config: &FsConfig,
         cx: &CollectContext,
         out: &dyn NodeSink,
@@ -186,7 +207,7 @@ impl FsCollector {
         &self,
         path: &Path,
         relative: &str,
-        source: &NodeId,
+        source: &Root<'_>,
         max_file_size: u64,
         out: &dyn NodeSink,
     ) {
@@ -225,21 +246,42 @@ impl FsCollector {
             return;
         }
         out.scanned(1);
-        let file = FileRef {
+        let hits = self.rules.scan(Some(relative), &content);
+        if hits.is_empty() {
+            return;
+        }
+        let place = ContentPlace {
+            collector: COLLECTOR_ID,
+            provider: "local",
+            source: source.source,
+            source_native: source.native,
             relative,
             display: &display,
+            provenance: None,
         };
-        let mut occurrences: HashMap<(usize, Fingerprint), usize> = HashMap::new();
-        for hit in self.rules.scan(Some(relative), &content) {
-            let key = (hit.rule, hit.secret.fingerprint());
-            let occurrence = occurrences.entry(key).or_insert(0);
-            let (node, edge, finding) = emit_match(&self.rules, source, &file, &hit, *occurrence);
-            *occurrence += 1;
-            out.node(node);
-            out.edge(edge);
-            out.finding(finding);
-        }
+        emit_hits(&self.rules, &place, &hits, source.ignore, out);
     }
+}
+
+/// One scanned root: its source node, its canonical path and its ignore list.
+struct Root<'a> {
+    source: &'a NodeId,
+    native: &'a str,
+    ignore: &'a IgnoreList,
+}
+
+/// The source node of one scanned root.
+fn source_node(canonical: &str, display: &str) -> Node {
+    let kind = NodeKind::Source(SourceType::Directory);
+    let mut node = Node::new(
+        NodeId::new("local", &kind, canonical),
+        kind,
+        display,
+        "local",
+        COLLECTOR_ID,
+    );
+    node.native_id = Some(canonical.to_string());
+    node
 }
 
 /// The path relative to the scan root, `/`-separated; for a file root, its name.

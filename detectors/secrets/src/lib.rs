@@ -14,14 +14,20 @@
 mod allowlist;
 mod entropy;
 mod error;
+mod known_fakes;
+mod load;
 mod matching;
 mod rule;
 mod ruleset;
+mod scan;
 mod spec;
 mod text;
+mod validators;
 
 pub use entropy::shannon_entropy;
 pub use error::RuleError;
+pub use load::extends_default;
 pub use matching::SecretMatch;
 pub use rule::Rule;
 pub use ruleset::{ExampleFailure, RuleSet};
+pub use validators::Validator;

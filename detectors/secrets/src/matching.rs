@@ -22,6 +22,8 @@ pub struct SecretMatch {
     pub end_line: u32,
     /// 1-based character column just after the secret's last character.
     pub end_column: u32,
+    /// How the secret was encoded where it was found (`base64`), if it was.
+    pub encoding: Option<&'static str>,
     /// The line, with every secret on it replaced by its preview.
     pub snippet: String,
 }

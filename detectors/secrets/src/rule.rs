@@ -3,7 +3,7 @@
 use nhiscope_model::{CredentialType, Severity};
 use regex::bytes::{Regex, RegexBuilder};
 
-use crate::{allowlist::Allowlist, spec::RuleSpec};
+use crate::{Validator, allowlist::Allowlist, spec::RuleSpec};
 
 /// How large a compiled regex may grow. gitleaks' generic rules are big once
 /// case-folded; the default limit of the regex crate rejects some of them.
@@ -111,7 +111,10 @@ pub struct Rule {
     pub(crate) remediation: String,
     pub(crate) examples: Vec<String>,
     pub(crate) negative_examples: Vec<String>,
+    pub(crate) validators: Vec<Validator>,
     pub(crate) generic: bool,
+    /// gitleaks' `skipReport`: matched, never reported.
+    pub(crate) skip_report: bool,
 }
 
 /// The remediation shown when a rule file gives none.
@@ -164,6 +167,11 @@ impl Rule {
             .unwrap_or_else(|| provider_from_id(&spec.id).to_string());
         let generic =
             spec.id.starts_with("generic") || spec.tags.iter().any(|tag| tag == "generic");
+        let validators = spec
+            .validators
+            .iter()
+            .map(|name| Validator::parse(name))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             description: spec.description.unwrap_or_else(|| spec.id.clone()),
             id: spec.id,
@@ -187,8 +195,74 @@ impl Rule {
                 .unwrap_or_else(|| DEFAULT_REMEDIATION.to_string()),
             examples: spec.examples,
             negative_examples: spec.negative_examples,
+            validators,
             generic,
+            skip_report: spec.skip_report.unwrap_or(false),
         })
+    }
+
+    /// Applies a later rule file's entry with the same id (gitleaks' way of
+    /// extending a default rule): fields it sets replace this rule's, and its
+    /// keywords, tags, allowlists, examples and validators are added.
+    pub(crate) fn extend_with(&mut self, spec: RuleSpec) -> Result<(), String> {
+        if let Some(pattern) = spec.regex.as_deref() {
+            self.regex = Some(compile_regex(pattern).map_err(|error| format!("regex: {error}"))?);
+        }
+        if let Some(pattern) = spec.path.as_deref() {
+            self.path = Some(compile_regex(pattern).map_err(|error| format!("path: {error}"))?);
+        }
+        if spec.secret_group.is_some() {
+            self.secret_group = spec.secret_group;
+        }
+        if let (Some(group), Some(regex)) = (self.secret_group, &self.regex)
+            && group >= regex.captures_len()
+        {
+            return Err(format!(
+                "secretGroup {group} but the regex has only {} capture group(s)",
+                regex.captures_len() - 1
+            ));
+        }
+        if spec.entropy.is_some() {
+            self.entropy = spec.entropy;
+        }
+        if let Some(description) = spec.description {
+            self.description = description;
+        }
+        if let Some(text) = spec.severity.as_deref() {
+            self.severity = text.parse().map_err(|error| format!("severity: {error}"))?;
+        }
+        if let Some(text) = spec.credential.as_deref() {
+            self.credential = CredentialType::parse(text)
+                .ok_or_else(|| format!("credential `{text}` is not a credential type"))?;
+        }
+        if let Some(provider) = spec.provider {
+            self.provider = provider;
+        }
+        if let Some(remediation) = spec.remediation {
+            self.remediation = remediation;
+        }
+        if let Some(skip) = spec.skip_report {
+            self.skip_report = skip;
+        }
+        for keyword in spec.keywords {
+            let keyword = keyword.to_ascii_lowercase();
+            if !keyword.is_empty() && !self.keywords.contains(&keyword) {
+                self.keywords.push(keyword);
+            }
+        }
+        for allowlist in spec.allowlist.iter().chain(spec.allowlists.iter()) {
+            self.allowlists.push(Allowlist::compile(allowlist)?);
+        }
+        for name in &spec.validators {
+            let validator = Validator::parse(name)?;
+            if !self.validators.contains(&validator) {
+                self.validators.push(validator);
+            }
+        }
+        self.tags.extend(spec.tags);
+        self.examples.extend(spec.examples);
+        self.negative_examples.extend(spec.negative_examples);
+        Ok(())
     }
 
     /// The stable id (`aws-access-key-id`), used as the finding's rule id.
@@ -229,6 +303,16 @@ impl Rule {
     /// The rule's keywords, lowercase.
     pub fn keywords(&self) -> &[String] {
         &self.keywords
+    }
+
+    /// The structural checks a hit must pass.
+    pub fn validators(&self) -> &[Validator] {
+        &self.validators
+    }
+
+    /// The rule's examples (strings it must find).
+    pub fn examples(&self) -> &[String] {
+        &self.examples
     }
 
     /// Whether this is a catch-all rule that yields to specific rules.

@@ -12,6 +12,9 @@ pub(crate) struct RuleFileSpec {
     #[serde(default, rename = "minVersion")]
     #[allow(dead_code, reason = "gitleaks' version gate; nhiscope has its own")]
     pub min_version: Option<String>,
+    /// gitleaks' `[extend]`: build on another config.
+    #[serde(default)]
+    pub extend: Option<ExtendSpec>,
     /// gitleaks' older single global allowlist.
     #[serde(default)]
     pub allowlist: Option<AllowlistSpec>,
@@ -59,6 +62,26 @@ pub(crate) struct RuleSpec {
     pub examples: Vec<String>,
     #[serde(default)]
     pub negative_examples: Vec<String>,
+    #[serde(default)]
+    pub validators: Vec<String>,
+    /// gitleaks' `skipReport`: the rule exists for composite rules only.
+    #[serde(default, rename = "skipReport")]
+    pub skip_report: Option<bool>,
+}
+
+/// gitleaks' `[extend]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExtendSpec {
+    /// Build on the default rules (nhiscope's built-in rules).
+    #[serde(default, rename = "useDefault")]
+    pub use_default: Option<bool>,
+    /// Build on another config file, relative to this one.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Rule ids to drop from what is extended.
+    #[serde(default, rename = "disabledRules")]
+    pub disabled_rules: Vec<String>,
 }
 
 /// One allowlist, global or per rule.

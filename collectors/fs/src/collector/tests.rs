@@ -156,9 +156,10 @@ async fn finds_planted_keys_and_names_what_it_skips() {
     assert_eq!(skipped, ["big.log:too_large", "logo.png:binary"]);
     assert_eq!(recorded.scanned, 2, ".gitignore and aws.ini");
     assert!(recorded.errors.is_empty(), "{:?}", recorded.errors);
-    // one source node and two credential nodes, each exposed in the source
-    assert_eq!(recorded.nodes.len(), 3);
-    assert_eq!(recorded.edges.len(), 2);
+    // the directory, the file, and two credentials exposed in the file
+    assert_eq!(recorded.nodes.len(), 4);
+    let kinds: Vec<&str> = recorded.edges.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["contains", "exposed_in", "exposed_in"]);
     let debug = format!(
         "{:?}{:?}{:?}",
         recorded.nodes, recorded.edges, recorded.findings
@@ -235,6 +236,31 @@ async fn an_unreadable_file_is_a_per_file_error() {
             .skipped
             .iter()
             .any(|(path, reason)| path.ends_with("core.dump") && reason == "symlink_not_followed")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gitleaksignore_entries_are_skipped_and_named() {
+    let dir = estate();
+    std::fs::write(
+        dir.path().join(".gitleaksignore"),
+        "# reviewed: rotated long ago\napp/config/aws.ini:aws-access-key-id:2\n",
+    )
+    .expect("write");
+    let (_, recorded) = collect(section(&[dir.path()], "")).await;
+    let rules: Vec<&str> = recorded
+        .findings
+        .iter()
+        .map(|f| f.rule_id.as_str())
+        .collect();
+    assert_eq!(rules, ["aws-secret-access-key"]);
+    assert!(
+        recorded.skipped.iter().any(
+            |(what, reason)| what.ends_with("aws.ini:2:aws-access-key-id")
+                && reason == "ignored_finding"
+        ),
+        "{:?}",
+        recorded.skipped
     );
 }
 

@@ -167,3 +167,151 @@ fn upstream_gitleaks_config_compiles() {
     let ids: Vec<&str> = rules.rules().iter().map(Rule::id).collect();
     assert!(ids.contains(&"aws-access-token") && ids.contains(&"generic-api-key"));
 }
+
+fn b64(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+fn ids(rules: &RuleSet, content: &str) -> Vec<(String, u32, Option<&'static str>)> {
+    rules
+        .scan(None, content.as_bytes())
+        .iter()
+        .map(|m| (rules.rule(m.rule).id().to_string(), m.line, m.encoding))
+        .collect()
+}
+
+#[test]
+fn base64_values_are_decoded_and_reported_where_they_are() {
+    let rules = RuleSet::builtin();
+    let secret = format!(
+        "apiVersion: v1\nkind: Secret\ndata:\n  id: {}\n  key: {}\n",
+        b64(AWS_KEY_ID),
+        b64(&format!("aws_secret_access_key={AWS_SECRET}"))
+    );
+    assert_eq!(
+        ids(&rules, &secret),
+        [
+            ("aws-access-key-id".to_string(), 4, Some("base64")),
+            ("aws-secret-access-key".to_string(), 5, Some("base64")),
+        ]
+    );
+    let matches = rules.scan(None, secret.as_bytes());
+    // The fingerprint is the decoded secret's, so it joins the same key seen
+    // in plain text elsewhere.
+    assert_eq!(
+        matches[0].secret.fingerprint(),
+        nhiscope_model::Fingerprint::of(AWS_KEY_ID.as_bytes())
+    );
+    assert!(!matches[0].snippet.contains(&b64(AWS_KEY_ID)));
+
+    // A Docker config inside a Secret: base64 inside base64.
+    let docker = format!(r#"{{"auths":{{"r.example.io":{{"auth":"x"}}}},"token":"{AWS_KEY_ID}"}}"#);
+    let nested = format!("data:\n  .dockerconfigjson: {}\n", b64(&docker));
+    assert_eq!(
+        ids(&rules, &nested),
+        [("aws-access-key-id".to_string(), 2, Some("base64"))]
+    );
+
+    // A kubeconfig's client-key-data carries a PEM key.
+    let pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIEvRICyKbBmpvp418advNI8IIXUiDs8xGVfAsbTNbwsAoAoGCCqGSM49\nAwEHoUQDQgAEgI3hML2mup4iR7KOpjpJ/ThAXSMygJviTde3URieNfR4fB6Q4yBX\nivFPYw0smhWAj74f60lKgwL+nFL3N2dE4g==\n-----END EC PRIVATE KEY-----\n";
+    let kubeconfig = format!(
+        "users:\n- name: admin\n  user:\n    client-key-data: {}\n",
+        b64(pem)
+    );
+    let found = ids(&rules, &kubeconfig);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].1, 4);
+
+    // Binary base64 (a hash, an image) is not text and is left alone.
+    let hash = "integrity: sha512-3KbDDVpZT9m8R5oFCPLzlY0dvqGaJYXLJfBrL1GT5fZ9Yt7gqdUpyGzX3dq0fcgYjBJz8DbFVKcJX2nSLk+1Og==";
+    assert_eq!(ids(&rules, hash), []);
+}
+
+#[test]
+fn inline_allow_comments_and_known_fakes_are_not_reported() {
+    let rules = RuleSet::builtin();
+    let content = format!(
+        "a = \"{AWS_KEY_ID}\" # nhiscope:allow\nb = \"{AWS_KEY_ID}\" // gitleaks:allow\n\
+         c = \"AKIAIOSFODNN7EXAMPLE\"\nd = \"{AWS_KEY_ID}\"\n"
+    );
+    assert_eq!(
+        ids(&rules, &content),
+        [("aws-access-key-id".to_string(), 4, None)]
+    );
+}
+
+#[test]
+fn validators_reject_what_the_shape_alone_accepts() {
+    let file = r#"
+[[rules]]
+id = "gh"
+regex = '''\b(ghp_[A-Za-z0-9]{36})\b'''
+validators = ["github-checksum"]
+
+[[rules]]
+id = "key"
+regex = '''-----BEGIN PRIVATE KEY-----[\s\S]{16,}?-----END PRIVATE KEY-----'''
+validators = ["pem"]
+"#;
+    let rules = RuleSet::from_toml(file, "test").expect("compiles");
+    let valid = "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";
+    let invalid = "ghp_QoaF1LlqsajAIxNKu8iS2G8NPRVdD527xFxK";
+    assert_eq!(rules.scan(None, valid.as_bytes()).len(), 1);
+    assert_eq!(rules.scan(None, invalid.as_bytes()), []);
+    let prose = "-----BEGIN PRIVATE KEY-----\nsee the wiki page for the real key\n-----END PRIVATE KEY-----";
+    assert_eq!(rules.scan(None, prose.as_bytes()), []);
+    let error = RuleSet::from_toml(
+        "[[rules]]\nid = \"x\"\nregex = 'a'\nvalidators = [\"luhn\"]\n",
+        "t",
+    )
+    .expect_err("unknown validator");
+    assert!(
+        error.to_string().contains("unknown validator `luhn`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn later_files_extend_disable_and_add_rules() {
+    let base = "[[rules]]\nid = \"word\"\nregex = '''secret-(\\d{4})'''\n\n[[rules]]\nid = \"other\"\nregex = '''other-(\\d{4})'''\n";
+    let extension = r#"
+[extend]
+useDefault = true
+disabledRules = ["other"]
+
+[[rules]]
+id = "word"
+[[rules.allowlists]]
+regexes = ['''^0000$''']
+
+[[rules]]
+id = "new"
+regex = '''new-(\d{4})'''
+"#;
+    let rules = RuleSet::from_sources(&[("base", base), ("ext", extension)]).expect("compiles");
+    let ids: Vec<&str> = rules.rules().iter().map(Rule::id).collect();
+    assert_eq!(ids, ["word", "new"]);
+    assert_eq!(
+        rules
+            .scan(None, b"secret-0000 secret-1234 other-1234 new-1234")
+            .len(),
+        2
+    );
+    assert_eq!(crate::extends_default(extension), Some(true));
+    assert_eq!(crate::extends_default(base), None);
+    let error = RuleSet::from_sources(&[
+        ("base", base),
+        (
+            "dup",
+            "[[rules]]\nid='a'\nregex='a'\n[[rules]]\nid='a'\nregex='b'\n",
+        ),
+    ])
+    .expect_err("duplicate in one file");
+    assert!(
+        error
+            .to_string()
+            .contains("rule `a`: the id is used by an earlier rule"),
+        "{error}"
+    );
+}

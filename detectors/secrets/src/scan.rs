@@ -1,0 +1,301 @@
+//! The scan: content in, redacted matches out.
+//!
+//! keyword gate → regex → secret group → entropy → allowlists → validators →
+//! known fakes, then the same again over base64 values decoded from the content
+//! (Kubernetes Secret `data:`, Docker `auth`, kubeconfig `*-data`, standalone
+//! blobs), reported at the encoded value's place; then generic rules yield to
+//! specific ones, and lines marked `nhiscope:allow` or `gitleaks:allow` drop
+//! their matches.
+
+use std::{ops::Range, sync::LazyLock};
+
+use base64::{
+    Engine,
+    engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD},
+};
+use nhiscope_model::Redacted;
+use regex::bytes::Regex;
+
+use crate::{
+    RuleSet, SecretMatch,
+    allowlist::Candidate,
+    entropy::shannon_entropy,
+    known_fakes::is_known_fake,
+    text::{LineIndex, snippet},
+};
+
+/// How deep encoded values are decoded (base64 inside base64, as in a
+/// Kubernetes Secret holding a Docker config).
+const MAX_DECODE_DEPTH: usize = 2;
+
+/// The shortest encoded value worth decoding: 24 base64 characters hold 18
+/// bytes, less than the shortest credential a rule recognises after decoding.
+const MIN_ENCODED_LEN: usize = 24;
+
+/// The longest encoded value decoded (a kubeconfig's certificate data is a few
+/// kilobytes; a megabyte is not a credential).
+const MAX_ENCODED_LEN: usize = 64 * 1024;
+
+/// Comments that tell the scanner a line's value is not a secret.
+const INLINE_ALLOW: [&[u8]; 2] = [b"nhiscope:allow", b"gitleaks:allow"];
+
+/// Runs of base64 (standard or URL-safe) characters, with optional padding.
+static ENCODED: LazyLock<Regex> = LazyLock::new(|| {
+    regex::bytes::RegexBuilder::new(r"[A-Za-z0-9+/_\-]{24,}={0,2}")
+        .unicode(false)
+        .build()
+        .expect("the base64 pattern is valid")
+});
+
+/// A match before it is redacted and positioned.
+struct RawMatch {
+    rule: usize,
+    /// Where the match is in the content scanned (for a decoded match: the
+    /// encoded value it was decoded from).
+    span: Range<usize>,
+    /// For a decoded match: the secret's bytes after decoding.
+    decoded: Option<Vec<u8>>,
+}
+
+impl RawMatch {
+    fn secret<'a>(&'a self, content: &'a [u8]) -> &'a [u8] {
+        self.decoded
+            .as_deref()
+            .unwrap_or(&content[self.span.clone()])
+    }
+}
+
+impl RuleSet {
+    /// Finds every secret in `content`. `path` (relative to the scan root, `/`
+    /// separated) enables path rules and path allowlists.
+    pub fn scan(&self, path: Option<&str>, content: &[u8]) -> Vec<SecretMatch> {
+        if path.is_some_and(|path| self.is_path_allowlisted(path)) {
+            return Vec::new();
+        }
+        let lines = LineIndex::new(content);
+        let mut raw = self.find(path, content, 0);
+        raw.retain(|m| {
+            let line = &content[lines.lines_bounds(&m.span)];
+            !INLINE_ALLOW
+                .iter()
+                .any(|marker| line.windows(marker.len()).any(|window| window == *marker))
+        });
+        if raw.is_empty() {
+            return Vec::new();
+        }
+        let redacted: Vec<Redacted> = raw
+            .iter()
+            .map(|m| Redacted::new(m.secret(content)))
+            .collect();
+        let redactions: Vec<(Range<usize>, &str)> = raw
+            .iter()
+            .zip(&redacted)
+            .map(|(m, secret)| (m.span.clone(), secret.preview()))
+            .collect();
+        raw.iter()
+            .zip(redacted.iter())
+            .map(|(m, secret)| {
+                let (line, column) = lines.position(m.span.start);
+                let (end_line, end_column) = lines.end_position(&m.span);
+                SecretMatch {
+                    rule: m.rule,
+                    secret: secret.clone(),
+                    span: m.span.clone(),
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                    encoding: m.decoded.as_ref().map(|_| "base64"),
+                    snippet: snippet(
+                        content,
+                        lines.line_bounds(m.span.start),
+                        &redactions,
+                        m.span.start,
+                    ),
+                }
+            })
+            .collect()
+    }
+
+    /// Direct and decoded matches in `content`, generic ones yielding.
+    fn find(&self, path: Option<&str>, content: &[u8], depth: usize) -> Vec<RawMatch> {
+        let mut found = self.direct_matches(path, content);
+        if depth < MAX_DECODE_DEPTH {
+            // A specific rule that matched an encoded value directly already
+            // knows its encoding (a kubeconfig's client-key-data, a Bedrock
+            // key); decoding adds only what no specific rule saw.
+            let specific: Vec<Range<usize>> = found
+                .iter()
+                .filter(|m| !self.rules[m.rule].generic)
+                .map(|m| m.span.clone())
+                .collect();
+            let decoded = self.decoded_matches(path, content, depth);
+            found.extend(
+                decoded
+                    .into_iter()
+                    .filter(|d| !specific.iter().any(|span| overlaps(span, &d.span))),
+            );
+        }
+        self.drop_shadowed(found)
+    }
+
+    fn direct_matches(&self, path: Option<&str>, content: &[u8]) -> Vec<RawMatch> {
+        let candidates = self.candidate_rules(content);
+        let mut found = Vec::new();
+        let mut lines: Option<LineIndex<'_>> = None;
+        for (index, rule) in self.rules.iter().enumerate() {
+            if !candidates[index] || rule.skip_report {
+                continue;
+            }
+            if let Some(path_regex) = &rule.path {
+                match path {
+                    Some(path) if path_regex.is_match(path.as_bytes()) => {}
+                    _ => continue,
+                }
+            }
+            let Some(regex) = &rule.regex else {
+                // A path-only rule: the file itself is the finding.
+                found.push(RawMatch {
+                    rule: index,
+                    span: 0..content.len(),
+                    decoded: None,
+                });
+                continue;
+            };
+            for captures in regex.captures_iter(content) {
+                let whole = captures.get(0).expect("group 0 always participates");
+                let secret = match rule.secret_group {
+                    Some(group) => captures.get(group),
+                    None => captures
+                        .iter()
+                        .skip(1)
+                        .flatten()
+                        .find(|group| !group.is_empty())
+                        .or(Some(whole)),
+                };
+                let Some(secret) = secret else { continue };
+                let bytes = secret.as_bytes();
+                if bytes.is_empty() {
+                    continue;
+                }
+                // gitleaks drops a hit whose entropy is at or below the threshold.
+                if rule
+                    .entropy
+                    .is_some_and(|threshold| shannon_entropy(bytes) <= threshold)
+                {
+                    continue;
+                }
+                if rule.generic && !bytes.iter().any(u8::is_ascii_digit) {
+                    continue;
+                }
+                if !rule
+                    .validators
+                    .iter()
+                    .all(|validator| validator.accepts(bytes))
+                {
+                    continue;
+                }
+                if is_known_fake(bytes) {
+                    continue;
+                }
+                let index_lines = lines.get_or_insert_with(|| LineIndex::new(content));
+                let candidate = Candidate {
+                    path,
+                    commit: None,
+                    secret: bytes,
+                    whole_match: whole.as_bytes(),
+                    line: &content[index_lines.lines_bounds(&whole.range())],
+                };
+                if self
+                    .global
+                    .iter()
+                    .chain(rule.allowlists.iter())
+                    .any(|allowlist| allowlist.allows(&candidate))
+                {
+                    continue;
+                }
+                found.push(RawMatch {
+                    rule: index,
+                    span: secret.range(),
+                    decoded: None,
+                });
+            }
+        }
+        found
+    }
+
+    /// Matches inside base64 values of `content`, placed at the encoded value.
+    fn decoded_matches(&self, path: Option<&str>, content: &[u8], depth: usize) -> Vec<RawMatch> {
+        let mut found = Vec::new();
+        for token in ENCODED.find_iter(content) {
+            if token.len() < MIN_ENCODED_LEN || token.len() > MAX_ENCODED_LEN {
+                continue;
+            }
+            let Some(decoded) = decode_text(token.as_bytes()) else {
+                continue;
+            };
+            for inner in self.find(path, &decoded, depth + 1) {
+                let secret = inner.secret(&decoded).to_vec();
+                found.push(RawMatch {
+                    rule: inner.rule,
+                    span: token.range(),
+                    decoded: Some(secret),
+                });
+            }
+        }
+        found
+    }
+
+    /// Which rules the keyword prefilter lets run on `content`.
+    fn candidate_rules(&self, content: &[u8]) -> Vec<bool> {
+        let mut enabled = vec![false; self.rules.len()];
+        for index in &self.unconditional {
+            enabled[*index] = true;
+        }
+        for hit in self.keywords.find_overlapping_iter(content) {
+            for rule in &self.keyword_rules[hit.pattern().as_usize()] {
+                enabled[*rule] = true;
+            }
+        }
+        enabled
+    }
+
+    /// Drops generic matches that overlap a specific rule's match, and exact
+    /// duplicates; sorts by position.
+    fn drop_shadowed(&self, mut raw: Vec<RawMatch>) -> Vec<RawMatch> {
+        let specific: Vec<Range<usize>> = raw
+            .iter()
+            .filter(|m| !self.rules[m.rule].generic)
+            .map(|m| m.span.clone())
+            .collect();
+        raw.retain(|m| {
+            !self.rules[m.rule].generic || !specific.iter().any(|span| overlaps(span, &m.span))
+        });
+        raw.sort_by(|a, b| {
+            (a.span.start, a.span.end, a.rule).cmp(&(b.span.start, b.span.end, b.rule))
+        });
+        raw.dedup_by(|a, b| a.span == b.span && a.rule == b.rule && a.decoded == b.decoded);
+        raw
+    }
+}
+
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+/// Decodes a base64 value that encodes text (a credential, a PEM block, a JSON
+/// document); binary results (hashes, images, ciphertext) are not text and
+/// give `None`.
+fn decode_text(token: &[u8]) -> Option<Vec<u8>> {
+    let decoded = [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
+        .iter()
+        .find_map(|engine| engine.decode(token).ok())?;
+    if decoded.len() < 16 {
+        return None;
+    }
+    let printable = decoded
+        .iter()
+        .filter(|b| matches!(b, 0x20..=0x7e | b'\t' | b'\n' | b'\r'))
+        .count();
+    (printable * 100 >= decoded.len() * 97).then_some(decoded)
+}
