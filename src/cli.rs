@@ -101,8 +101,8 @@ pub struct RulesCheckArgs {
 /// `nhiscope scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files and directories to scan for exposed credentials (the `fs`
-    /// collector). Default: the `[fs]` paths of the config, or `.`.
+    /// Files, directories and repositories to scan for exposed credentials;
+    /// `-` reads stdin. Default: the `[fs]` paths of the config, or `.`.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// The report format.
@@ -126,6 +126,16 @@ pub struct ScanArgs {
     /// Exclude paths matching this glob (gitignore syntax); repeatable.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Do not read git history (by default, a PATH that is a repository root
+    /// has its whole history scanned too).
+    #[arg(long, conflicts_with_all = ["staged", "since"])]
+    pub no_history: bool,
+    /// Scan only what is staged for the next commit (for a pre-commit hook).
+    #[arg(long, conflicts_with = "since")]
+    pub staged: bool,
+    /// Read only the history not reachable from REV (a branch, tag or commit).
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
 }
 
 /// `nhiscope scans`.

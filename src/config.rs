@@ -190,7 +190,7 @@ mod tests {
         );
         assert_eq!(
             error("[aws]\nprofile = \"x\"\n"),
-            "conf/nhiscope.toml: unknown section [aws]; the sections are scan, fs"
+            "conf/nhiscope.toml: unknown section [aws]; the sections are scan, fs, git"
         );
         assert!(
             error("[scan]\nfail_on = \"severe\"\n")

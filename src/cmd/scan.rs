@@ -1,6 +1,6 @@
 //! `nhiscope scan`: run the collectors, store the scan, write the report.
 
-use std::{io::IsTerminal, sync::Arc, time::Duration};
+use std::{io::IsTerminal, path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use nhiscope_collect::{
     CollectContext, CollectorRun, Limits, Progress, ScanOutcome, SystemClock, run_collectors,
 };
+use nhiscope_collector_git::is_repository_root;
 use nhiscope_graph::Store;
 use nhiscope_model::{ScanId, ScanRecord, ScanStatus, Severity, SeverityCounts};
 use nhiscope_reports::{ScanView, report_for};
@@ -25,7 +26,7 @@ use crate::{
 pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
     let mut config = load_config(global)?;
     let rules = load_rules(global, &config)?;
-    apply_arguments(&mut config, &args);
+    apply_arguments(&mut config, &args)?;
     let collectors = registry::collectors(rules);
     for collector in &collectors {
         if let Some(toml::Value::Table(section)) = config.collectors.get(collector.id()) {
@@ -118,47 +119,114 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
     Ok(exit_for(&record, &outcome, fail_on))
 }
 
-/// Folds the command-line arguments into the config. The `fs` collector runs
-/// when PATH arguments are given, when `[fs]` is configured, or when nothing
-/// at all is configured (then it scans `.`); PATH arguments replace `[fs]
-/// paths`, and the other flags override their `[fs]` keys.
-fn apply_arguments(config: &mut Config, args: &ScanArgs) {
+/// Folds the command-line arguments into the config.
+///
+/// The `fs` collector runs when PATH arguments are given, when `[fs]` is
+/// configured, or when nothing at all is configured (then it scans `.`); PATH
+/// arguments replace `[fs] paths`. Every PATH that is a repository root also
+/// has its history read by the `git` collector, unless `--no-history`; a bare
+/// repository is read only that way. `--staged` reads only the index.
+fn apply_arguments(config: &mut Config, args: &ScanArgs) -> anyhow::Result<()> {
     if let Some(size) = args.max_file_size {
         config.scan.max_file_size = Some(size);
     }
-    let wanted = !args.paths.is_empty() || config.collectors.is_empty();
-    if !wanted && !config.collectors.contains_key("fs") {
-        return;
-    }
-    let Some(fs) = config
-        .collectors
-        .entry("fs")
-        .or_insert_with(|| toml::Value::Table(toml::Table::new()))
-        .as_table_mut()
-    else {
-        return;
+    let paths: Vec<PathBuf> = if args.paths.is_empty() && config.collectors.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
     };
+    let repos: Vec<&PathBuf> = paths
+        .iter()
+        .filter(|path| path.as_os_str() != "-" && is_repository_root(path))
+        .collect();
     let text = |value: String| toml::Value::String(value);
-    if !args.paths.is_empty() {
-        let paths = args.paths.iter().map(|p| text(p.display().to_string()));
-        fs.insert("paths".into(), toml::Value::Array(paths.collect()));
+    let path_list = |paths: &[&PathBuf]| {
+        toml::Value::Array(
+            paths
+                .iter()
+                .map(|p| text(p.display().to_string()))
+                .collect(),
+        )
+    };
+
+    if args.staged {
+        if repos.is_empty() {
+            bail!("--staged needs a git repository: pass the repository's root as PATH");
+        }
+        config.collectors.remove("fs");
+        let git = section(config, "git");
+        git.insert("repos".into(), path_list(&repos));
+        git.insert("staged".into(), toml::Value::Boolean(true));
+        return Ok(());
     }
-    fs.entry("paths")
-        .or_insert_with(|| toml::Value::Array(vec![text(".".into())]));
-    if args.include_ignored {
-        fs.insert("include_ignored".into(), toml::Value::Boolean(true));
+
+    if !paths.is_empty() || config.collectors.contains_key("fs") {
+        let fs = section(config, "fs");
+        if !paths.is_empty() {
+            // A bare repository has no files to walk, only history.
+            let files: Vec<&PathBuf> = paths
+                .iter()
+                .filter(|path| !is_repository_root(path) || path.join(".git").exists())
+                .collect();
+            fs.insert("paths".into(), path_list(&files));
+        }
+        fs.entry("paths")
+            .or_insert_with(|| toml::Value::Array(vec![text(".".into())]));
+        if args.include_ignored {
+            fs.insert("include_ignored".into(), toml::Value::Boolean(true));
+        }
+        if let Some(size) = args.max_file_size {
+            let size = i64::try_from(size).unwrap_or(i64::MAX);
+            fs.insert("max_file_size".into(), toml::Value::Integer(size));
+        }
+        if !args.exclude.is_empty()
+            && let toml::Value::Array(excludes) = fs
+                .entry("exclude")
+                .or_insert_with(|| toml::Value::Array(Vec::new()))
+        {
+            excludes.extend(args.exclude.iter().cloned().map(text));
+        }
+        if fs
+            .get("paths")
+            .and_then(toml::Value::as_array)
+            .is_some_and(Vec::is_empty)
+        {
+            config.collectors.remove("fs");
+        }
     }
-    if let Some(size) = args.max_file_size {
-        let size = i64::try_from(size).unwrap_or(i64::MAX);
-        fs.insert("max_file_size".into(), toml::Value::Integer(size));
+
+    if args.no_history {
+        config.collectors.remove("git");
+        return Ok(());
     }
-    if !args.exclude.is_empty()
-        && let toml::Value::Array(excludes) = fs
-            .entry("exclude")
-            .or_insert_with(|| toml::Value::Array(Vec::new()))
+    if !repos.is_empty() {
+        section(config, "git").insert("repos".into(), path_list(&repos));
+    }
+    if let Some(since) = &args.since {
+        if !config.collectors.contains_key("git") {
+            bail!("--since needs a git repository: pass the repository's root as PATH");
+        }
+        section(config, "git").insert("since".into(), text(since.clone()));
+    }
+    if let Some(size) = args.max_file_size
+        && let Some(toml::Value::Table(git)) = config.collectors.get_mut("git")
     {
-        excludes.extend(args.exclude.iter().cloned().map(text));
+        let size = i64::try_from(size).unwrap_or(i64::MAX);
+        git.insert("max_file_size".into(), toml::Value::Integer(size));
     }
+    Ok(())
+}
+
+/// The collector section `name`, created empty when missing.
+fn section<'a>(config: &'a mut Config, name: &str) -> &'a mut toml::Table {
+    let value = config
+        .collectors
+        .entry(name)
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    if !value.is_table() {
+        *value = toml::Value::Table(toml::Table::new());
+    }
+    value.as_table_mut().expect("just made a table")
 }
 
 /// Refuses to start when a path to scan does not exist (exit 2).
@@ -170,7 +238,7 @@ fn check_paths(config: &Config) -> anyhow::Result<()> {
         return Ok(());
     };
     for path in paths.iter().filter_map(toml::Value::as_str) {
-        if std::fs::symlink_metadata(path).is_err() {
+        if path != "-" && std::fs::symlink_metadata(path).is_err() {
             bail!(
                 "the path to scan `{path}` does not exist; check the spelling or the working directory"
             );
@@ -181,7 +249,7 @@ fn check_paths(config: &Config) -> anyhow::Result<()> {
 
 /// What a collector's section says it scans, for the scan summary.
 fn targets(section: &toml::Table) -> Vec<String> {
-    match section.get("paths") {
+    match section.get("paths").or_else(|| section.get("repos")) {
         Some(toml::Value::Array(paths)) => paths
             .iter()
             .filter_map(toml::Value::as_str)

@@ -81,6 +81,11 @@ impl FsCollector {
     ) -> Result<(), CollectError> {
         let mut readable_roots = 0;
         for root in &config.paths {
+            if root.as_os_str() == "-" {
+                readable_roots += 1;
+                self.scan_stdin(config.max_file_size.unwrap_or(cx.limits.max_file_size), out);
+                continue;
+            }
             let canonical = match root.canonicalize() {
                 Ok(canonical) => canonical,
                 Err(error) => {
@@ -262,6 +267,53 @@ impl FsCollector {
         emit_hits(&self.rules, &place, &hits, source.ignore, out);
     }
 }
+
+impl FsCollector {
+    /// Reads stdin to its end and scans it as one file named `<stdin>`.
+    fn scan_stdin(&self, max_file_size: u64, out: &dyn NodeSink) {
+        use std::io::Read;
+        let mut content = Vec::new();
+        let mut limited = std::io::stdin().lock().take(max_file_size + 1);
+        if let Err(error) = limited.read_to_end(&mut content) {
+            out.error(Some(STDIN.into()), format!("cannot read stdin: {error}"));
+            return;
+        }
+        if content.len() as u64 > max_file_size {
+            out.skipped(STDIN.into(), "too_large", Some(content.len() as u64));
+            return;
+        }
+        if content[..content.len().min(BINARY_SNIFF_BYTES)].contains(&0) {
+            out.skipped(STDIN.into(), "binary", Some(content.len() as u64));
+            return;
+        }
+        let kind = NodeKind::Source(SourceType::File);
+        let mut source = Node::new(
+            NodeId::new("local", &kind, STDIN),
+            kind,
+            STDIN,
+            "local",
+            COLLECTOR_ID,
+        );
+        source.native_id = Some(STDIN.into());
+        let source_id = source.id.clone();
+        out.node(source);
+        out.scanned(1);
+        let hits = self.rules.scan(None, &content);
+        let place = ContentPlace {
+            collector: COLLECTOR_ID,
+            provider: "local",
+            source: &source_id,
+            source_native: STDIN,
+            relative: STDIN,
+            display: STDIN,
+            provenance: None,
+        };
+        emit_hits(&self.rules, &place, &hits, &IgnoreList::default(), out);
+    }
+}
+
+/// How stdin is named in reports.
+const STDIN: &str = "<stdin>";
 
 /// One scanned root: its source node, its canonical path and its ignore list.
 struct Root<'a> {

@@ -315,3 +315,82 @@ regex = '''new-(\d{4})'''
         "{error}"
     );
 }
+
+/// The upstream gitleaks rules find their own documented true positives and
+/// not their false positives (examples extracted from gitleaks' sources into
+/// fixtures/gitleaks/upstream-examples.json).
+#[test]
+fn upstream_gitleaks_rules_match_their_documented_examples() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let config =
+        std::fs::read_to_string(format!("{root}/../shared/testdata/gitleaks/gitleaks.toml"))
+            .expect("../shared/testdata is beside the repo");
+    let rules = RuleSet::from_toml(&config, "gitleaks.toml").expect("compiles");
+    let fixture: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{root}/fixtures/gitleaks/upstream-examples.json"))
+            .expect("the fixture"),
+    )
+    .expect("JSON");
+    let index_of = |id: &str| rules.rules().iter().position(|rule| rule.id() == id);
+    let strings = |value: &serde_json::Value| -> Vec<String> {
+        value
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut failures: Vec<String> = Vec::new();
+    let mut checked = 0;
+    for (id, examples) in fixture["rules"].as_object().expect("rules") {
+        let index = index_of(id).unwrap_or_else(|| panic!("{id} is in the upstream config"));
+        let found = |path: Option<&str>, content: &str| {
+            rules
+                .scan(path, content.as_bytes())
+                .iter()
+                .any(|m| m.rule == index)
+        };
+        // gitleaks checks each rule alone; with every rule loaded, a generic
+        // rule yields to a specific one that found the same value (as gitleaks
+        // itself does in a full scan).
+        let found_or_yielded = |content: &str| {
+            rules.scan(None, content.as_bytes()).iter().any(|m| {
+                m.rule == index
+                    || (rules.rule(index).is_generic() && !rules.rule(m.rule).is_generic())
+            })
+        };
+        for example in strings(&examples["true_positives"]) {
+            checked += 1;
+            if !found_or_yielded(&example) {
+                failures.push(format!("{id} misses: {example}"));
+            }
+        }
+        for example in strings(&examples["false_positives"]) {
+            checked += 1;
+            if found(None, &example) {
+                failures.push(format!("{id} matches false positive: {example}"));
+            }
+        }
+        let paths = &examples["path_examples"];
+        for (key, expected) in [("true_positives", true), ("false_positives", false)] {
+            for case in paths[key].as_array().into_iter().flatten() {
+                checked += 1;
+                let path = case["path"].as_str().expect("a path");
+                let content = case["content"].as_str().expect("content");
+                if found(Some(path), content) != expected {
+                    failures.push(format!("{id} path example {path} expected {expected}"));
+                }
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked} examples checked");
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
