@@ -71,6 +71,27 @@ pub enum Command {
     /// List or check secret-detection rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Record accepted findings, so later scans report only new ones.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+}
+
+/// `nhiscope baseline ...`.
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Write the fingerprints of a stored scan's findings to FILE.
+    Create(BaselineCreateArgs),
+}
+
+/// `nhiscope baseline create`.
+#[derive(Debug, Args)]
+pub struct BaselineCreateArgs {
+    /// The baseline file to write (JSON).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The scan: `latest`, its number, or the start of its id.
+    #[arg(long, short = 's', default_value = "latest", value_parser = parse_selector)]
+    pub scan: ScanSelector,
 }
 
 /// `nhiscope rules ...`.
@@ -136,6 +157,9 @@ pub struct ScanArgs {
     /// Read only the history not reachable from REV (a branch, tag or commit).
     #[arg(long, value_name = "REV")]
     pub since: Option<String>,
+    /// Leave out findings recorded in this baseline (`nhiscope baseline create`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 /// `nhiscope scans`.
@@ -155,6 +179,9 @@ pub struct FindingsArgs {
     /// Only findings at or above this severity.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub severity: Option<SeverityArg>,
+    /// Leave out findings recorded in this baseline.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,

@@ -30,6 +30,9 @@ pub struct ScanSection {
     /// Rule files added to the built-in rules (relative to the config file).
     #[serde(default)]
     pub rules: Vec<PathBuf>,
+    /// A baseline file whose findings are left out (relative to the config file).
+    #[serde(default)]
+    pub baseline: Option<PathBuf>,
     /// Whether the built-in rules are used (default true).
     #[serde(default)]
     pub default_rules: Option<bool>,
@@ -113,6 +116,11 @@ impl Config {
             && db.is_relative()
         {
             scan.db = Some(base.join(db));
+        }
+        if let Some(baseline) = &scan.baseline
+            && baseline.is_relative()
+        {
+            scan.baseline = Some(base.join(baseline));
         }
         for file in &mut scan.rules {
             if file.is_relative() {

@@ -66,6 +66,13 @@ impl Inventory {
         }
     }
 
+    /// Removes the findings `keep` rejects and returns how many were removed.
+    pub fn retain_findings(&mut self, mut keep: impl FnMut(&Finding) -> bool) -> usize {
+        let before = self.findings.len();
+        self.findings.retain(|_, finding| keep(finding));
+        before - self.findings.len()
+    }
+
     /// Moves everything from `other` into this inventory.
     pub fn extend(&mut self, other: Inventory) {
         for node in other.nodes.into_values() {

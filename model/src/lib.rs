@@ -6,6 +6,7 @@
 //! these types in plain text: a secret value becomes a [`Redacted`] (a sha256
 //! fingerprint plus a short preview) the moment it leaves the matcher.
 
+mod baseline;
 mod edge;
 mod finding;
 mod id;
@@ -14,6 +15,7 @@ mod node;
 mod redacted;
 mod scan;
 
+pub use baseline::{BASELINE_VERSION, Baseline, BaselineEntry};
 pub use edge::{Edge, EdgeKind};
 pub use finding::{
     Finding, FindingFingerprint, Location, ParseSeverityError, Provenance, Severity, SeverityCounts,

@@ -18,8 +18,10 @@ pub use text::TextReport;
 pub struct ScanView<'a> {
     /// When, how and with what errors the scan ran.
     pub record: &'a ScanRecord,
-    /// What it found.
+    /// What it found (without baselined findings).
     pub inventory: &'a Inventory,
+    /// How many findings a baseline left out.
+    pub baselined: usize,
 }
 
 /// A report could not be written.

@@ -99,6 +99,7 @@ fn render(format: ReportFormat) -> String {
             &ScanView {
                 record: &record,
                 inventory: &inventory,
+                baselined: 0,
             },
             &mut out,
         )

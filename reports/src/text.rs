@@ -64,10 +64,20 @@ impl Report for TextReport {
         let findings = inventory.findings_by_severity();
         let counts = SeverityCounts::of(findings.iter().copied());
         writeln!(out)?;
-        if findings.is_empty() {
-            writeln!(out, "Findings: none")?;
+        let baselined = if scan.baselined > 0 {
+            format!("; {} more left out by the baseline", scan.baselined)
         } else {
-            writeln!(out, "Findings: {} ({})", findings.len(), counts.describe())?;
+            String::new()
+        };
+        if findings.is_empty() {
+            writeln!(out, "Findings: none{baselined}")?;
+        } else {
+            writeln!(
+                out,
+                "Findings: {} ({}){baselined}",
+                findings.len(),
+                counts.describe()
+            )?;
             let rows: Vec<[String; 4]> = findings
                 .iter()
                 .map(|f| {

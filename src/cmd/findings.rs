@@ -14,10 +14,16 @@ pub fn run(global: &GlobalArgs, args: &FindingsArgs) -> anyhow::Result<Exit> {
     let record = store.resolve(&args.scan)?;
     let inventory = store.load_inventory(&record.id)?;
     let threshold: Severity = args.severity.map_or(Severity::Info, Into::into);
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(super::baseline::read)
+        .transpose()?;
     let findings: Vec<&Finding> = inventory
         .findings_by_severity()
         .into_iter()
         .filter(|finding| finding.severity >= threshold)
+        .filter(|finding| !baseline.as_ref().is_some_and(|b| b.contains(finding)))
         .collect();
     write_output(None, |out| {
         match args.format {

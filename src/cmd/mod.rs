@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod baseline;
 mod findings;
 mod report;
 mod rules;
@@ -33,6 +34,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Findings(args) => findings::run(&cli.global, &args),
         Command::Report(args) => report::run(&cli.global, &args),
         Command::Rules(command) => rules::run(&cli.global, &command),
+        Command::Baseline(command) => baseline::run(&cli.global, &command),
     }
 }
 

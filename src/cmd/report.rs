@@ -16,6 +16,7 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
     let view = ScanView {
         record: &record,
         inventory: &inventory,
+        baselined: 0,
     };
     write_output(args.output.as_deref(), |out| {
         report_for(args.format.into()).write(&view, out)?;

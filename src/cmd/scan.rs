@@ -35,6 +35,12 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
         }
     }
     check_paths(&config)?;
+    let baseline = args
+        .baseline
+        .as_deref()
+        .or(config.scan.baseline.as_deref())
+        .map(super::baseline::read)
+        .transpose()?;
 
     let store_path = store_path(global, config.scan.db.as_deref());
     // Open the store before scanning, so a bad store fails in a second, not
@@ -103,9 +109,18 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
         None => record,
     };
 
+    // The store keeps every finding; the report and the exit code leave out
+    // what the baseline accepted.
+    let mut outcome = outcome;
+    let baselined = baseline.as_ref().map_or(0, |baseline| {
+        outcome
+            .inventory
+            .retain_findings(|finding| !baseline.contains(finding))
+    });
     let view = ScanView {
         record: &record,
         inventory: &outcome.inventory,
+        baselined,
     };
     write_output(args.output.as_deref(), |out| {
         report_for(args.format.into()).write(&view, out)?;

@@ -2,6 +2,7 @@
 
 mod bad_inputs;
 mod demo_estate;
+mod history;
 mod interrupts;
 mod secrets;
 mod support;
