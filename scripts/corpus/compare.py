@@ -133,6 +133,31 @@ def pct(a: int, b: int) -> str:
     return f"{a}/{b} ({100 * a / b:.0f}%)" if b else "0/0"
 
 
+def print_coverage(nh: Scored, kf: Scored, labels: list[dict], decoys: list[dict], limit: int) -> None:
+    """Did nhiscope find every secret kingfisher found? Same value, same place, or the same labelled site."""
+    nh_values = {h.value_sha256 for h in nh.hits if h.value_sha256}
+    nh_places = {(h.path, h.line) for h in nh.hits}
+    nh_sites = {lb["site"] for lb in labels if lb["id"] in nh.found_labels}
+    by_path = defaultdict(list)
+    for lb in labels:
+        by_path[lb["path"]].append(lb)
+    decoy_places = {(d["path"], d["line"]) for d in decoys}
+    missing, on_decoys = [], []
+    for h in kf.hits:
+        if h.value_sha256 in nh_values or (h.path, h.line) in nh_places:
+            continue
+        if any(lb["site"] in nh_sites for lb in by_path.get(h.path, []) if matches(h, lb)):
+            continue
+        (on_decoys if (h.path, h.line) in decoy_places else missing).append(h)
+    print(f"nhiscope found {len(kf.hits) - len(missing) - len(on_decoys)}/{len(kf.hits) - len(on_decoys)} of "
+          f"kingfisher's findings (same secret value, same path and line, or the same labelled site); "
+          f"{len(on_decoys)} more kingfisher findings are on decoys.\n")
+    for h in missing[:limit]:
+        print(f"- missing: kingfisher {h.rule} at {h.path}:{h.line}")
+    if missing:
+        print()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--labels", required=True)
@@ -185,16 +210,7 @@ def main() -> int:
             print()
 
     if "nhiscope" in scored and "kingfisher" in scored:
-        nh = scored["nhiscope"].hits
-        nh_values = {h.value_sha256 for h in nh if h.value_sha256}
-        nh_places = {(h.path, h.line) for h in nh}
-        kf = scored["kingfisher"].hits
-        missing = [h for h in kf if h.value_sha256 not in nh_values and (h.path, h.line) not in nh_places]
-        distinct = {(h.value_sha256 or (h.path, h.line)) for h in missing}
-        print(f"nhiscope found {len(kf) - len(missing)}/{len(kf)} of kingfisher's findings "
-              f"({len(distinct)} distinct secrets missing).\n")
-        for h in missing[: args.misses]:
-            print(f"- missing: kingfisher {h.rule} at {h.path}:{h.line}")
+        print_coverage(scored["nhiscope"], scored["kingfisher"], labels, decoys, args.misses)
     return 0
 
 
