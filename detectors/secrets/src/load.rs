@@ -113,9 +113,24 @@ fn assemble(rules: Vec<Rule>, global: Vec<Allowlist>) -> Result<RuleSet, String>
             }
         }
     }
+    // A keyword found implies every keyword it contains: the scan looks for
+    // the longest keyword at each position only (much faster than reporting
+    // every overlapping match), so the shorter ones inside it come from here.
+    for (index, pattern) in patterns.iter().enumerate() {
+        let mut implied: Vec<usize> = Vec::new();
+        for (other, shorter) in patterns.iter().enumerate() {
+            if other != index && pattern.contains(shorter.as_str()) {
+                implied.extend(keyword_rules[other].iter().copied());
+            }
+        }
+        keyword_rules[index].extend(implied);
+        keyword_rules[index].sort_unstable();
+        keyword_rules[index].dedup();
+    }
     let keywords = AhoCorasickBuilder::new()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
+        .match_kind(MatchKind::LeftmostLongest)
         .build(&patterns)
         .map_err(|error| error.to_string())?;
     Ok(RuleSet {

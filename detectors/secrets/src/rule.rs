@@ -113,9 +113,15 @@ pub struct Rule {
     pub(crate) negative_examples: Vec<String>,
     pub(crate) validators: Vec<Validator>,
     pub(crate) generic: bool,
+    /// Tagged `base64-carrier`: the rule finds an encoded credential and
+    /// yields to whatever decoding the value reveals.
+    pub(crate) carrier: bool,
     /// gitleaks' `skipReport`: matched, never reported.
     pub(crate) skip_report: bool,
 }
+
+/// The tag that marks a rule as a carrier of encoded credentials.
+pub(crate) const CARRIER_TAG: &str = "base64-carrier";
 
 /// The remediation shown when a rule file gives none.
 const DEFAULT_REMEDIATION: &str = "Revoke or rotate this credential where it was issued, remove it from the file (and the repository history), and load it at run time from a secret manager or replace it with short-lived federated access.";
@@ -167,6 +173,7 @@ impl Rule {
             .unwrap_or_else(|| provider_from_id(&spec.id).to_string());
         let generic =
             spec.id.starts_with("generic") || spec.tags.iter().any(|tag| tag == "generic");
+        let carrier = spec.tags.iter().any(|tag| tag == CARRIER_TAG);
         let validators = spec
             .validators
             .iter()
@@ -197,6 +204,7 @@ impl Rule {
             negative_examples: spec.negative_examples,
             validators,
             generic,
+            carrier,
             skip_report: spec.skip_report.unwrap_or(false),
         })
     }
@@ -259,6 +267,7 @@ impl Rule {
                 self.validators.push(validator);
             }
         }
+        self.carrier |= spec.tags.iter().any(|tag| tag == CARRIER_TAG);
         self.tags.extend(spec.tags);
         self.examples.extend(spec.examples);
         self.negative_examples.extend(spec.negative_examples);

@@ -122,19 +122,25 @@ impl RuleSet {
         let mut found = self.direct_matches(path, content);
         if depth < MAX_DECODE_DEPTH {
             // A specific rule that matched an encoded value directly already
-            // knows its encoding (a kubeconfig's client-key-data, a Bedrock
-            // key); decoding adds only what no specific rule saw.
+            // knows its encoding (a Bedrock key); decoding adds only what no
+            // specific rule saw. A carrier rule (one that only says "this is
+            // an encoded credential": a Docker `auth`, a kubeconfig's
+            // client-key-data) yields to what decoding reveals, which names
+            // the credential and gives its real fingerprint.
             let specific: Vec<Range<usize>> = found
                 .iter()
-                .filter(|m| !self.rules[m.rule].generic)
+                .filter(|m| !self.rules[m.rule].generic && !self.rules[m.rule].carrier)
                 .map(|m| m.span.clone())
                 .collect();
-            let decoded = self.decoded_matches(path, content, depth);
-            found.extend(
-                decoded
-                    .into_iter()
-                    .filter(|d| !specific.iter().any(|span| overlaps(span, &d.span))),
-            );
+            let decoded: Vec<RawMatch> = self
+                .decoded_matches(path, content, depth)
+                .into_iter()
+                .filter(|d| !specific.iter().any(|span| overlaps(span, &d.span)))
+                .collect();
+            found.retain(|m| {
+                !self.rules[m.rule].carrier || !decoded.iter().any(|d| overlaps(&d.span, &m.span))
+            });
+            found.extend(decoded);
         }
         self.drop_shadowed(found)
     }
@@ -252,10 +258,24 @@ impl RuleSet {
         for index in &self.unconditional {
             enabled[*index] = true;
         }
-        for hit in self.keywords.find_overlapping_iter(content) {
-            for rule in &self.keyword_rules[hit.pattern().as_usize()] {
-                enabled[*rule] = true;
+        // Every position where some keyword starts is found: after each hit
+        // the search resumes one byte after its start, so keywords overlapping
+        // it are not missed, and those inside it are implied (see `assemble`).
+        let mut seen = vec![false; self.keyword_rules.len()];
+        let mut at = 0;
+        while at < content.len() {
+            let input = aho_corasick::Input::new(content).span(at..content.len());
+            let Some(hit) = self.keywords.find(input) else {
+                break;
+            };
+            let pattern = hit.pattern().as_usize();
+            if !seen[pattern] {
+                seen[pattern] = true;
+                for rule in &self.keyword_rules[pattern] {
+                    enabled[*rule] = true;
+                }
             }
+            at = hit.start() + 1;
         }
         enabled
     }

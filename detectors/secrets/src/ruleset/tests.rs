@@ -394,3 +394,37 @@ fn upstream_gitleaks_rules_match_their_documented_examples() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn carrier_rules_yield_to_what_decoding_reveals() {
+    let carrier = r#"
+[[rules]]
+id = "docker-auth"
+regex = '''"auth"\s*:\s*"([A-Za-z0-9+/=]{16,})"'''
+keywords = ["auth"]
+tags = ["base64-carrier"]
+
+[[rules]]
+id = "github-pat"
+regex = '''\b(ghp_[A-Za-z0-9]{36})\b'''
+keywords = ["ghp_"]
+"#;
+    let rules = RuleSet::from_toml(carrier, "carrier").expect("compiles");
+    let hidden = format!(
+        r#"{{"auths": {{"ghcr.io": {{"auth": "{}"}}}}}}"#,
+        b64(&format!(
+            "bot:{}",
+            "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"
+        ))
+    );
+    assert_eq!(
+        ids(&rules, &hidden),
+        [("github-pat".to_string(), 1, Some("base64"))]
+    );
+    // Nothing recognisable inside: the carrier rule reports the value itself.
+    let opaque = format!(
+        r#"{{"auths": {{"ghcr.io": {{"auth": "{}"}}}}}}"#,
+        b64("bot:Zq8Rm3Tp7Xk2Wv9L")
+    );
+    assert_eq!(ids(&rules, &opaque), [("docker-auth".to_string(), 1, None)]);
+}
