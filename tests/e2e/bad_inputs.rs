@@ -126,7 +126,7 @@ fn an_unreadable_file_makes_the_scan_incomplete_but_keeps_everything_else() {
     let scratch = Scratch::new();
     scratch.write(
         "repo/app.env",
-        "GITHUB_TOKEN=ghp_V1cXqG8TnpR3kL0oWmZ5aJ7dYs2Hf9Bu4EiC\n",
+        "GITHUB_TOKEN=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\n",
     );
     // Reading /proc/self/mem fails with EIO for every user, root included.
     std::os::unix::fs::symlink("/proc/self/mem", scratch.path().join("repo/core.dump"))

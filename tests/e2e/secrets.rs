@@ -12,7 +12,7 @@ const PLANTED: &[(&str, &str)] = &[
         "Vb9zq3QmTfE2wXo8Rk1s/Yu7Lp4HcN6dGj0aZiKe",
         "aws_secret_access_key = {}",
     ),
-    ("ghp_V1cXqG8TnpR3kL0oWmZ5aJ7dYs2Hf9Bu4EiC", "token = {}"),
+    ("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", "token = {}"),
     (
         "xoxb-771993046288-4815162342108-Q7mZp2LkR9sT4vWx8YbN3cDf",
         "SLACK={}",
@@ -27,9 +27,9 @@ const PLANTED: &[(&str, &str)] = &[
 ];
 
 const PRIVATE_KEY: &str = "-----BEGIN EC PRIVATE KEY-----
-MHcCAQEEIJ1lG2Xo9n5x2m8Q7ZtWcUu0rVt2yYw3FqK6oPzR1sTeoAoGCCqGSM49
-AwEHoUQDQgAE6aZ4lTq8Wm2xYp0N1bV3cR7sK9uJ5hF4dG2eL8aQ1wX3zM6nB0vC
-y7tR9pS2kU4oI1hG5fD8jL3eA6bN0mQ2wZ==
+MHcCAQEEIETVfWJDDtN//jg3riVZOLfafdLB5A0ajANQFfqZ2W5GoAoGCCqGSM49
+AwEHoUQDQgAESaVvsOwnRjBdzes6OeOE8vOSZ98rmandZQjD5Uxn7Au8bFI28h4/
+ekO0q69ze+7SuYtuu97bq/nfaST4357BKw==
 -----END EC PRIVATE KEY-----";
 
 /// Every secret and its 10-character windows: no rendering may contain one.
