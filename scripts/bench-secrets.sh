@@ -191,13 +191,14 @@ SH
 
 # --- measuring ------------------------------------------------------------------
 
-tree_bytes() { find "$1" -type d -name .git -prune -o -type f -printf '%s\n' | awk '{s+=$1} END{printf "%d", s}'; }
+# (mawk's %d stops at 2^31: sizes are printed with %.0f)
+tree_bytes() { find "$1" -type d -name .git -prune -o -type f -printf '%s\n' | awk '{s+=$1} END{printf "%.0f", s}'; }
 tree_files() { find "$1" -type d -name .git -prune -o -type f -print | wc -l | tr -d ' '; }
 # Unique blobs reachable from every ref (snapshots may lack some large blobs: allowed).
 history_stats() {
     git -C "$1" rev-list --objects --all --missing=allow-any | cut -d' ' -f1 \
         | git -C "$1" cat-file --batch-check='%(objecttype) %(objectsize)' \
-        | awk '$1=="blob"{n++; s+=$2} END{printf "%d %d\n", n, s}'
+        | awk '$1=="blob"{n++; s+=$2} END{printf "%d %.0f\n", n, s}'
 }
 
 rows=$work/rows.tsv
@@ -208,7 +209,7 @@ failures=0
 
 count_findings() { # TOOL REPORT
     case $1 in
-        ripgrep) awk -F: '{s+=$NF} END{printf "%d", s}' "$2" ;;
+        ripgrep) awk -F: '{s+=$NF} END{printf "%.0f", s}' "$2" ;;
         *) python3 - "$1" "$2" <<'PY'
 import json, sys
 tool, path = sys.argv[1], sys.argv[2]
@@ -310,6 +311,7 @@ if has "$tools" kingfisher; then
         --git-history none --format json -o /dev/null "$work/empty" >/dev/null 2>&1 || true
 fi
 
+started_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 inputs_md=$work/inputs.md
 : >"$inputs_md"
@@ -364,7 +366,7 @@ report=$work/report.md
 {
     echo "# Secret scanners side by side"
     echo
-    echo "Run $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")."
+    echo "Run $started_at to $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")."
     echo "Load average (1, 5, 15 min) at the start: $load_start; at the end: $load_end."
     echo
     for t in ${tools//,/ }; do

@@ -95,7 +95,54 @@ fn compile_file(
     Ok(())
 }
 
-fn assemble(rules: Vec<Rule>, global: Vec<Allowlist>) -> Result<RuleSet, String> {
+/// The widest window a rule is searched in; a rule whose matches can be
+/// longer searches whole files.
+const MAX_WINDOW: usize = 4096;
+
+/// The window of a rule whose matches are unbounded in principle (`\s*`,
+/// `{20,}`) but short in practice; a match reaching a window's edge is searched
+/// again without the edge, so a longer one is still found whole.
+const UNBOUNDED_WINDOW: usize = 1024;
+
+/// Examples longer than this mark a rule as matching long spans (a PEM key),
+/// which is searched in whole files.
+const LONG_EXAMPLE: usize = 512;
+
+/// How far either side of a keyword hit a rule must search, or `None` for the
+/// whole file. A rule is searched in windows when every match of its examples
+/// contains one of its keywords and is short; rules without examples (a
+/// gitleaks config) search whole files, exactly as gitleaks does.
+fn window(rule: &Rule) -> Option<usize> {
+    let regex = rule.regex.as_ref()?;
+    if rule.keywords.is_empty() || rule.examples.is_empty() {
+        return None;
+    }
+    for example in &rule.examples {
+        for found in regex.regex.find_iter(example.as_bytes()) {
+            if found.len() > LONG_EXAMPLE {
+                return None;
+            }
+            let text = example.as_bytes()[found.range()].to_ascii_lowercase();
+            if !rule
+                .keywords
+                .iter()
+                .any(|keyword| memchr::memmem::find(&text, keyword.as_bytes()).is_some())
+            {
+                return None;
+            }
+        }
+    }
+    match regex.max_len {
+        Some(len) if len <= MAX_WINDOW => Some(len),
+        Some(_) => None,
+        None => Some(UNBOUNDED_WINDOW),
+    }
+}
+
+fn assemble(mut rules: Vec<Rule>, global: Vec<Allowlist>) -> Result<RuleSet, String> {
+    for rule in &mut rules {
+        rule.window = window(rule);
+    }
     let mut patterns: Vec<String> = Vec::new();
     let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
     let mut unconditional = Vec::new();
@@ -133,11 +180,18 @@ fn assemble(rules: Vec<Rule>, global: Vec<Allowlist>) -> Result<RuleSet, String>
         .match_kind(MatchKind::LeftmostLongest)
         .build(&patterns)
         .map_err(|error| error.to_string())?;
+    let mut rule_patterns: Vec<Vec<usize>> = vec![Vec::new(); rules.len()];
+    for (pattern, enabled) in keyword_rules.iter().enumerate() {
+        for rule in enabled {
+            rule_patterns[*rule].push(pattern);
+        }
+    }
     Ok(RuleSet {
         rules,
         global,
         keywords,
         keyword_rules,
+        rule_patterns,
         unconditional,
     })
 }

@@ -93,12 +93,61 @@ fn opens_repetition(rest: &[u8]) -> bool {
     }
 }
 
+/// A rule's regex, compiled for searching parts of a haystack (with the
+/// look-around of `\b` and `^` still seeing the bytes around the part).
+#[derive(Debug)]
+pub(crate) struct RuleRegex {
+    pub regex: regex_automata::meta::Regex,
+    /// The longest match the regex can produce, when it is bounded.
+    pub max_len: Option<usize>,
+}
+
+impl RuleRegex {
+    fn compile(pattern: &str) -> Result<Self, String> {
+        let pattern = escape_literal_braces(pattern);
+        let syntax = regex_automata::util::syntax::Config::new()
+            .unicode(false)
+            .utf8(false);
+        let regex = regex_automata::meta::Regex::builder()
+            .syntax(syntax)
+            .configure(
+                regex_automata::meta::Config::new()
+                    .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                    .dfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                    .utf8_empty(false),
+            )
+            .build(&pattern)
+            .map_err(|error| {
+                error
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string()
+            })?;
+        let max_len = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(&pattern)
+            .ok()
+            .and_then(|hir| hir.properties().maximum_len());
+        Ok(Self { regex, max_len })
+    }
+
+    /// How many capture groups, the whole match included.
+    pub fn captures_len(&self) -> usize {
+        self.regex.captures_len()
+    }
+}
+
 /// A secret-detection rule, compiled and ready to match.
 #[derive(Debug)]
 pub struct Rule {
     pub(crate) id: String,
     pub(crate) description: String,
-    pub(crate) regex: Option<Regex>,
+    pub(crate) regex: Option<RuleRegex>,
     pub(crate) secret_group: Option<usize>,
     pub(crate) entropy: Option<f64>,
     pub(crate) keywords: Vec<String>,
@@ -113,6 +162,9 @@ pub struct Rule {
     pub(crate) negative_examples: Vec<String>,
     pub(crate) validators: Vec<Validator>,
     pub(crate) generic: bool,
+    /// When set, the regex only runs in windows this many bytes either side
+    /// of the rule's keyword hits (see `load::windowable`).
+    pub(crate) window: Option<usize>,
     /// Tagged `base64-carrier`: the rule finds an encoded credential and
     /// yields to whatever decoding the value reveals.
     pub(crate) carrier: bool,
@@ -138,7 +190,7 @@ impl Rule {
         let regex = spec
             .regex
             .as_deref()
-            .map(|pattern| compile_regex(pattern).map_err(|error| format!("regex: {error}")))
+            .map(|pattern| RuleRegex::compile(pattern).map_err(|error| format!("regex: {error}")))
             .transpose()?;
         if let (Some(group), Some(regex)) = (spec.secret_group, &regex)
             && group >= regex.captures_len()
@@ -204,6 +256,7 @@ impl Rule {
             negative_examples: spec.negative_examples,
             validators,
             generic,
+            window: None,
             carrier,
             skip_report: spec.skip_report.unwrap_or(false),
         })
@@ -214,7 +267,8 @@ impl Rule {
     /// keywords, tags, allowlists, examples and validators are added.
     pub(crate) fn extend_with(&mut self, spec: RuleSpec) -> Result<(), String> {
         if let Some(pattern) = spec.regex.as_deref() {
-            self.regex = Some(compile_regex(pattern).map_err(|error| format!("regex: {error}"))?);
+            self.regex =
+                Some(RuleRegex::compile(pattern).map_err(|error| format!("regex: {error}"))?);
         }
         if let Some(pattern) = spec.path.as_deref() {
             self.path = Some(compile_regex(pattern).map_err(|error| format!("path: {error}"))?);

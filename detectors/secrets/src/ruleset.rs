@@ -48,6 +48,8 @@ pub struct RuleSet {
     pub(crate) keywords: AhoCorasick,
     /// For each keyword pattern, the rules it enables.
     pub(crate) keyword_rules: Vec<Vec<usize>>,
+    /// For each rule, the keyword patterns that enable it.
+    pub(crate) rule_patterns: Vec<Vec<usize>>,
     /// Rules without keywords: they always run.
     pub(crate) unconditional: Vec<usize>,
 }

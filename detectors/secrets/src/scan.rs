@@ -146,11 +146,12 @@ impl RuleSet {
     }
 
     fn direct_matches(&self, path: Option<&str>, content: &[u8]) -> Vec<RawMatch> {
-        let candidates = self.candidate_rules(content);
+        let gate = self.keyword_gate(content);
         let mut found = Vec::new();
         let mut lines: Option<LineIndex<'_>> = None;
+        let mut windows: Vec<Range<usize>> = Vec::new();
         for (index, rule) in self.rules.iter().enumerate() {
-            if !candidates[index] || rule.skip_report {
+            if !gate.enabled[index] || rule.skip_report {
                 continue;
             }
             if let Some(path_regex) = &rule.path {
@@ -168,66 +169,131 @@ impl RuleSet {
                 });
                 continue;
             };
-            for captures in regex.captures_iter(content) {
-                let whole = captures.get(0).expect("group 0 always participates");
-                let secret = match rule.secret_group {
-                    Some(group) => captures.get(group),
-                    None => captures
-                        .iter()
-                        .skip(1)
-                        .flatten()
-                        .find(|group| !group.is_empty())
-                        .or(Some(whole)),
-                };
-                let Some(secret) = secret else { continue };
-                let bytes = secret.as_bytes();
-                if bytes.is_empty() {
-                    continue;
+            // Where to search: around the rule's keyword hits, or everywhere.
+            windows.clear();
+            let windowed = match rule.window {
+                Some(width) => {
+                    gate.windows(
+                        &self.rule_patterns[index],
+                        width,
+                        content.len(),
+                        &mut windows,
+                    );
+                    let covered: usize = windows.iter().map(|w| w.len()).sum();
+                    covered * 2 < content.len()
                 }
-                // gitleaks drops a hit whose entropy is at or below the threshold.
-                if rule
-                    .entropy
-                    .is_some_and(|threshold| shannon_entropy(bytes) <= threshold)
-                {
-                    continue;
+                None => false,
+            };
+            if !windowed {
+                windows.clear();
+                windows.push(0..content.len());
+            }
+            let mut captures = regex.regex.create_captures();
+            // Where the last match ended: a match that ran past its window's
+            // edge is not searched again from the next window.
+            let mut done = 0;
+            for window in &windows {
+                let mut at = window.start.max(done);
+                while at <= window.end {
+                    let input = regex_automata::Input::new(content).span(at..window.end);
+                    regex.regex.search_captures(&input, &mut captures);
+                    let Some(mut whole) = captures.get_match().map(|m| m.range()) else {
+                        break;
+                    };
+                    if windowed && whole.end == window.end && window.end < content.len() {
+                        // The window may have cut the match short: search on
+                        // from where it starts, without the edge.
+                        let input =
+                            regex_automata::Input::new(content).span(whole.start..content.len());
+                        regex.regex.search_captures(&input, &mut captures);
+                        match captures.get_match() {
+                            Some(longer) => whole = longer.range(),
+                            None => break,
+                        }
+                    }
+                    // In a window, a match without the rule's keyword is an
+                    // artefact of the window's edge: look again one byte on.
+                    if windowed && !contains_keyword(&content[whole.clone()], &rule.keywords) {
+                        at = whole.start + 1;
+                        continue;
+                    }
+                    at = if whole.is_empty() {
+                        whole.end + 1
+                    } else {
+                        whole.end
+                    };
+                    done = at;
+                    let secret = match rule.secret_group {
+                        Some(group) => captures.get_group(group),
+                        None => (1..captures.group_len())
+                            .filter_map(|group| captures.get_group(group))
+                            .find(|span| !span.is_empty())
+                            .or_else(|| captures.get_group(0)),
+                    };
+                    let Some(secret) = secret.map(|span| span.range()) else {
+                        continue;
+                    };
+                    if self.accepts(rule, path, content, secret.clone(), whole, &mut lines) {
+                        found.push(RawMatch {
+                            rule: index,
+                            span: secret,
+                            decoded: None,
+                        });
+                    }
                 }
-                if rule.generic && !bytes.iter().any(u8::is_ascii_digit) {
-                    continue;
-                }
-                if !rule
-                    .validators
-                    .iter()
-                    .all(|validator| validator.accepts(bytes))
-                {
-                    continue;
-                }
-                if is_known_fake(bytes) {
-                    continue;
-                }
-                let index_lines = lines.get_or_insert_with(|| LineIndex::new(content));
-                let candidate = Candidate {
-                    path,
-                    commit: None,
-                    secret: bytes,
-                    whole_match: whole.as_bytes(),
-                    line: &content[index_lines.lines_bounds(&whole.range())],
-                };
-                if self
-                    .global
-                    .iter()
-                    .chain(rule.allowlists.iter())
-                    .any(|allowlist| allowlist.allows(&candidate))
-                {
-                    continue;
-                }
-                found.push(RawMatch {
-                    rule: index,
-                    span: secret.range(),
-                    decoded: None,
-                });
             }
         }
         found
+    }
+
+    /// The checks after the regex: entropy, digits for generic rules,
+    /// validators, known fakes, allowlists.
+    fn accepts<'c>(
+        &self,
+        rule: &crate::rule::Rule,
+        path: Option<&str>,
+        content: &'c [u8],
+        secret: Range<usize>,
+        whole: Range<usize>,
+        lines: &mut Option<LineIndex<'c>>,
+    ) -> bool {
+        let bytes = &content[secret];
+        if bytes.is_empty() {
+            return false;
+        }
+        // gitleaks drops a hit whose entropy is at or below the threshold.
+        if rule
+            .entropy
+            .is_some_and(|threshold| shannon_entropy(bytes) <= threshold)
+        {
+            return false;
+        }
+        if rule.generic && !bytes.iter().any(u8::is_ascii_digit) {
+            return false;
+        }
+        if !rule
+            .validators
+            .iter()
+            .all(|validator| validator.accepts(bytes))
+        {
+            return false;
+        }
+        if is_known_fake(bytes) {
+            return false;
+        }
+        let lines = lines.get_or_insert_with(|| LineIndex::new(content));
+        let candidate = Candidate {
+            path,
+            commit: None,
+            secret: bytes,
+            whole_match: &content[whole.clone()],
+            line: &content[lines.lines_bounds(&whole)],
+        };
+        !self
+            .global
+            .iter()
+            .chain(rule.allowlists.iter())
+            .any(|allowlist| allowlist.allows(&candidate))
     }
 
     /// Matches inside base64 values of `content`, placed at the encoded value.
@@ -252,8 +318,9 @@ impl RuleSet {
         found
     }
 
-    /// Which rules the keyword prefilter lets run on `content`.
-    fn candidate_rules(&self, content: &[u8]) -> Vec<bool> {
+    /// Which rules the keyword prefilter lets run on `content`, and where
+    /// each keyword was found.
+    fn keyword_gate(&self, content: &[u8]) -> KeywordGate {
         let mut enabled = vec![false; self.rules.len()];
         for index in &self.unconditional {
             enabled[*index] = true;
@@ -261,7 +328,7 @@ impl RuleSet {
         // Every position where some keyword starts is found: after each hit
         // the search resumes one byte after its start, so keywords overlapping
         // it are not missed, and those inside it are implied (see `assemble`).
-        let mut seen = vec![false; self.keyword_rules.len()];
+        let mut hits: Vec<(usize, Range<usize>)> = Vec::new();
         let mut at = 0;
         while at < content.len() {
             let input = aho_corasick::Input::new(content).span(at..content.len());
@@ -269,15 +336,13 @@ impl RuleSet {
                 break;
             };
             let pattern = hit.pattern().as_usize();
-            if !seen[pattern] {
-                seen[pattern] = true;
-                for rule in &self.keyword_rules[pattern] {
-                    enabled[*rule] = true;
-                }
+            for rule in &self.keyword_rules[pattern] {
+                enabled[*rule] = true;
             }
+            hits.push((pattern, hit.range()));
             at = hit.start() + 1;
         }
-        enabled
+        KeywordGate { enabled, hits }
     }
 
     /// Drops generic matches that overlap a specific rule's match, and exact
@@ -297,6 +362,38 @@ impl RuleSet {
         raw.dedup_by(|a, b| a.span == b.span && a.rule == b.rule && a.decoded == b.decoded);
         raw
     }
+}
+
+/// The keyword prefilter's verdict on one content.
+struct KeywordGate {
+    /// Which rules may match.
+    enabled: Vec<bool>,
+    /// Each keyword hit: its pattern and where it is.
+    hits: Vec<(usize, Range<usize>)>,
+}
+
+impl KeywordGate {
+    /// The merged windows `width` bytes either side of the hits of `patterns`.
+    fn windows(&self, patterns: &[usize], width: usize, len: usize, out: &mut Vec<Range<usize>>) {
+        for (pattern, hit) in &self.hits {
+            if !patterns.contains(pattern) {
+                continue;
+            }
+            let window = hit.start.saturating_sub(width)..(hit.end + width).min(len);
+            match out.last_mut() {
+                Some(last) if window.start <= last.end => last.end = last.end.max(window.end),
+                _ => out.push(window),
+            }
+        }
+    }
+}
+
+/// Whether `text` holds one of the (lowercase) keywords, ignoring ASCII case.
+fn contains_keyword(text: &[u8], keywords: &[String]) -> bool {
+    let lower = text.to_ascii_lowercase();
+    keywords
+        .iter()
+        .any(|keyword| memchr::memmem::find(&lower, keyword.as_bytes()).is_some())
 }
 
 fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {

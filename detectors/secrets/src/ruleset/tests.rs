@@ -428,3 +428,47 @@ keywords = ["ghp_"]
     );
     assert_eq!(ids(&rules, &opaque), [("docker-auth".to_string(), 1, None)]);
 }
+
+#[test]
+fn most_builtin_rules_search_only_near_their_keywords() {
+    let rules = RuleSet::builtin();
+    let windowed = rules
+        .rules()
+        .iter()
+        .filter(|rule| rule.window.is_some())
+        .count();
+    let whole: Vec<&str> = rules
+        .rules()
+        .iter()
+        .filter(|rule| rule.window.is_none())
+        .map(|rule| rule.id())
+        .collect();
+    assert!(
+        windowed * 10 >= rules.rules().len() * 8,
+        "{windowed} windowed; whole-file: {whole:?}"
+    );
+}
+
+#[test]
+fn windowed_search_finds_what_a_whole_file_search_finds() {
+    // A rule whose matches are unbounded in principle is searched near its
+    // keyword; a match running past the window's edge is still found whole.
+    let file = r#"
+[[rules]]
+id = "acme"
+regex = '''acme_key\s*=\s*"?([a-z0-9]{16,})'''
+keywords = ["acme_key"]
+examples = ['acme_key = "0123456789abcdef"']
+"#;
+    let rules = RuleSet::from_toml(file, "t").expect("compiles");
+    assert_eq!(rules.rules()[0].window, Some(1024));
+    let long_secret = "a1".repeat(1500);
+    let filler = "x".repeat(5000);
+    let content = format!(
+        "{filler}\nacme_key = \"{long_secret}\"\n{filler}\nacme_key=\"0123456789abcdef\"\n"
+    );
+    let matches = rules.scan(None, content.as_bytes());
+    assert_eq!(matches.len(), 2);
+    assert_eq!(matches[0].secret.len(), long_secret.len());
+    assert_eq!(matches[1].secret.len(), 16);
+}
