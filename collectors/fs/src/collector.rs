@@ -160,7 +160,9 @@ impl FsCollector {
             .follow_links(config.follow_symlinks)
             .require_git(false)
             .threads(cx.limits.concurrency.max(1))
-            .filter_entry(|entry| entry.file_name() != ".git");
+            // Git's object store is read by the git collector; nhiscope's own state
+            // (the default store) is not worth scanning.
+            .filter_entry(|entry| entry.file_name() != ".git" && entry.file_name() != ".nhiscope");
         if config.include_ignored {
             builder
                 .git_ignore(false)
