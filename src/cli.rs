@@ -74,6 +74,25 @@ pub enum Command {
     /// Record accepted findings, so later scans report only new ones.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Show what changed between two stored scans.
+    Diff(DiffArgs),
+}
+
+/// `nhiscope diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older scan. Default: the scan before NEWER of the same sources.
+    #[arg(value_name = "OLDER", value_parser = parse_selector)]
+    pub older: Option<ScanSelector>,
+    /// The newer scan. Default: the latest.
+    #[arg(value_name = "NEWER", value_parser = parse_selector)]
+    pub newer: Option<ScanSelector>,
+    /// Output format: text, json or markdown.
+    #[arg(long, short = 'f', default_value = "text", value_parser = parse_format)]
+    pub format: ReportFormat,
+    /// Exit with 1 when a new finding is at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
 }
 
 /// `nhiscope baseline ...`.
@@ -126,12 +145,8 @@ pub struct ScanArgs {
     /// `-` reads stdin. Default: the `[fs]` paths of the config, or `.`.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// The report format.
-    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
-    pub format: FormatArg,
-    /// Write the report to FILE instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportOutputArgs,
     /// Exit with 1 when a finding is at or above this severity.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,
@@ -160,6 +175,10 @@ pub struct ScanArgs {
     /// Leave out findings recorded in this baseline (`nhiscope baseline create`).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Gate only on findings that are new since the previous stored scan of
+    /// the same sources (after --baseline): --fail-on ignores known debt.
+    #[arg(long)]
+    pub new_only: bool,
 }
 
 /// `nhiscope scans`.
@@ -193,15 +212,36 @@ pub struct ReportArgs {
     /// The scan: `latest`, its number, or the start of its id.
     #[arg(long, short = 's', default_value = "latest", value_parser = parse_selector)]
     pub scan: ScanSelector,
-    /// The report format.
-    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Json)]
-    pub format: FormatArg,
-    /// Write the report to FILE instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportOutputArgs,
+    /// Compare with the previous scan of the same sources (SARIF
+    /// baselineState, Markdown "since").
+    #[arg(long)]
+    pub compare: bool,
+}
+
+/// Where reports go and in which formats.
+#[derive(Debug, Args)]
+pub struct ReportOutputArgs {
+    /// The report format: text, json, sarif, markdown or csv.
+    #[arg(long, short = 'f', default_value = "text", value_parser = parse_format)]
+    pub format: ReportFormat,
+    /// Where to write a report: FILE (in --format), FORMAT=FILE, or
+    /// FORMAT=- for stdout; repeatable, so one run writes several formats
+    /// (`-o sarif=out.sarif -o markdown=summary.md -o json=-`).
+    #[arg(long, short = 'o', value_name = "[FORMAT=]FILE")]
+    pub output: Vec<String>,
+    /// SARIF's automationDetails category, so several scans of one
+    /// repository upload side by side (default `nhiscope`).
+    #[arg(long, value_name = "NAME")]
+    pub category: Option<String>,
 }
 
 fn parse_selector(text: &str) -> Result<ScanSelector, String> {
+    text.parse()
+}
+
+fn parse_format(text: &str) -> Result<ReportFormat, String> {
     text.parse()
 }
 

@@ -41,6 +41,8 @@ pub struct ScanSection {
 /// A loaded, checked config.
 #[derive(Debug, Default, Clone)]
 pub struct Config {
+    /// The file it came from, if any.
+    pub origin: Option<PathBuf>,
     /// The `[scan]` section.
     pub scan: ScanSection,
     /// Every collector section, by collector id.
@@ -132,6 +134,7 @@ impl Config {
         }
         tracing::info!(config = %shown, "loaded the config");
         Ok(Self {
+            origin: Some(path.to_path_buf()),
             scan,
             collectors: sections,
         })

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use nhiscope_collect::Collector;
 use nhiscope_collector_fs::FsCollector;
 use nhiscope_collector_git::GitCollector;
+use nhiscope_model::RuleDescriptor;
 use nhiscope_secrets::RuleSet;
 
 /// Every collector nhiscope has, in the order scans run and list them. Adding a
@@ -14,4 +15,19 @@ pub fn collectors(rules: Arc<RuleSet>) -> Vec<Arc<dyn Collector>> {
         Arc::new(FsCollector::new(rules.clone())),
         Arc::new(GitCollector::new(rules)),
     ]
+}
+
+/// Every rule that can fire, as reports describe them (SARIF's rule list).
+pub fn rule_descriptors(rules: &RuleSet) -> Vec<RuleDescriptor> {
+    rules
+        .rules()
+        .iter()
+        .map(|rule| RuleDescriptor {
+            id: rule.id().to_string(),
+            description: rule.description().to_string(),
+            remediation: rule.remediation().to_string(),
+            severity: rule.severity(),
+            tags: rule.tags().to_vec(),
+        })
+        .collect()
 }

@@ -377,3 +377,26 @@ fn redacted(
         }
     }
 }
+
+impl Store {
+    /// The latest scan before `scan` of the same sources (the same collectors
+    /// over the same targets), which is what "since the previous scan" means.
+    pub fn previous(&self, scan: &ScanRecord) -> Result<Option<ScanRecord>, StoreError> {
+        let signature = |record: &ScanRecord| -> Vec<(String, Vec<String>)> {
+            record
+                .sources
+                .iter()
+                .map(|source| (source.collector.clone(), source.targets.clone()))
+                .collect()
+        };
+        let wanted = signature(scan);
+        let before = scan.number.unwrap_or(u64::MAX);
+        Ok(self
+            .scans()?
+            .into_iter()
+            .map(|listing| listing.record)
+            .filter(|record| record.number.is_some_and(|n| n < before) && record.id != scan.id)
+            .filter(|record| signature(record) == wanted)
+            .max_by_key(|record| record.number))
+    }
+}

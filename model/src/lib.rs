@@ -7,15 +7,18 @@
 //! fingerprint plus a short preview) the moment it leaves the matcher.
 
 mod baseline;
+mod diff;
 mod edge;
 mod finding;
 mod id;
 mod inventory;
 mod node;
 mod redacted;
+mod rule;
 mod scan;
 
 pub use baseline::{BASELINE_VERSION, Baseline, BaselineEntry};
+pub use diff::{FindingState, NodeChange, ScanDiff, ScanRef, SeverityChange};
 pub use edge::{Edge, EdgeKind};
 pub use finding::{
     Finding, FindingFingerprint, Location, ParseSeverityError, Provenance, Severity, SeverityCounts,
@@ -27,6 +30,7 @@ pub use node::{
     SourceType, Timestamps, WorkloadType,
 };
 pub use redacted::{Fingerprint, Redacted};
+pub use rule::RuleDescriptor;
 pub use scan::{ScanId, ScanRecord, ScanStatus, Skipped, SourceError, SourceSummary};
 
 /// The attribute map carried by nodes and edges: provider-specific facts that do

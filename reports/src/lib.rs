@@ -3,14 +3,22 @@
 //! picks the implementation for a [`ReportFormat`]. Reports never contain a
 //! secret: the inventory they render carries only fingerprints and previews.
 
+mod csv;
+mod diff;
 mod json;
+mod markdown;
+mod sarif;
 mod text;
 
-use std::{fmt, io, str::FromStr};
+use std::{fmt, io, path::Path, str::FromStr};
 
-use nhiscope_model::{Inventory, ScanRecord};
+use nhiscope_model::{Inventory, RuleDescriptor, ScanDiff, ScanRecord, ScanRef};
 
+pub use csv::CsvReport;
+pub use diff::write_diff;
 pub use json::{JSON_SCHEMA_VERSION, JsonReport};
+pub use markdown::MarkdownReport;
+pub use sarif::{MAX_SARIF_RESULTS, SarifReport, security_severity};
 pub use text::TextReport;
 
 /// A scan as reports see it.
@@ -22,6 +30,43 @@ pub struct ScanView<'a> {
     pub inventory: &'a Inventory,
     /// How many findings a baseline left out.
     pub baselined: usize,
+    /// Every rule and detector that can fire (for SARIF's rule list).
+    pub rules: &'a [RuleDescriptor],
+    /// The previous scan of the same sources and what changed since.
+    pub comparison: Option<Comparison<'a>>,
+    /// File paths in SARIF are made relative to this directory (the checkout
+    /// a CI job runs in); `None` keeps them as scanned.
+    pub source_root: Option<&'a Path>,
+    /// The config file the scan used, the place cloud and cluster findings
+    /// point at in SARIF when they came from no export file.
+    pub config_file: Option<&'a str>,
+    /// SARIF's `automationDetails.id` category (`nhiscope/nightly`).
+    pub category: Option<&'a str>,
+}
+
+impl<'a> ScanView<'a> {
+    /// A view of a scan with no rules, comparison or SARIF settings.
+    pub fn new(record: &'a ScanRecord, inventory: &'a Inventory) -> Self {
+        Self {
+            record,
+            inventory,
+            baselined: 0,
+            rules: &[],
+            comparison: None,
+            source_root: None,
+            config_file: None,
+            category: None,
+        }
+    }
+}
+
+/// A scan compared with an earlier one.
+#[derive(Debug, Clone, Copy)]
+pub struct Comparison<'a> {
+    /// The earlier scan.
+    pub against: &'a ScanRef,
+    /// What changed.
+    pub diff: &'a ScanDiff,
 }
 
 /// A report could not be written.
@@ -33,6 +78,9 @@ pub enum ReportError {
     /// Serialising failed.
     #[error("serialising the report: {0}")]
     Serialize(#[from] serde_json::Error),
+    /// The format does not apply to what was asked.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// Renders a scan in one format.
@@ -48,17 +96,32 @@ pub enum ReportFormat {
     Text,
     /// The versioned JSON report (docs/report-json.md).
     Json,
+    /// SARIF 2.1.0, for code scanning (docs/sarif.md).
+    Sarif,
+    /// A Markdown summary for `$GITHUB_STEP_SUMMARY` and pull requests.
+    Markdown,
+    /// One row per finding, for spreadsheets.
+    Csv,
 }
 
 impl ReportFormat {
     /// Every format, for help texts.
-    pub const ALL: &'static [ReportFormat] = &[ReportFormat::Text, ReportFormat::Json];
+    pub const ALL: &'static [ReportFormat] = &[
+        ReportFormat::Text,
+        ReportFormat::Json,
+        ReportFormat::Sarif,
+        ReportFormat::Markdown,
+        ReportFormat::Csv,
+    ];
 
     /// The format's name on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             ReportFormat::Text => "text",
             ReportFormat::Json => "json",
+            ReportFormat::Sarif => "sarif",
+            ReportFormat::Markdown => "markdown",
+            ReportFormat::Csv => "csv",
         }
     }
 }
@@ -92,6 +155,9 @@ pub fn report_for(format: ReportFormat) -> Box<dyn Report> {
     match format {
         ReportFormat::Text => Box::new(TextReport::default()),
         ReportFormat::Json => Box::new(JsonReport),
+        ReportFormat::Sarif => Box::new(SarifReport),
+        ReportFormat::Markdown => Box::new(MarkdownReport::default()),
+        ReportFormat::Csv => Box::new(CsvReport),
     }
 }
 

@@ -95,14 +95,7 @@ fn render(format: ReportFormat) -> String {
     let (record, inventory) = scan();
     let mut out = Vec::new();
     report_for(format)
-        .write(
-            &ScanView {
-                record: &record,
-                inventory: &inventory,
-                baselined: 0,
-            },
-            &mut out,
-        )
+        .write(&ScanView::new(&record, &inventory), &mut out)
         .expect("renders");
     let text = String::from_utf8(out).expect("utf-8");
     assert!(!text.contains(std::str::from_utf8(SECRET).expect("ascii")));
@@ -127,6 +120,6 @@ fn formats_parse_by_name() {
     assert_eq!("JSON".parse::<ReportFormat>(), Ok(ReportFormat::Json));
     assert_eq!(
         "xml".parse::<ReportFormat>(),
-        Err("unknown format `xml`: expected one of text, json".to_string())
+        Err("unknown format `xml`: expected one of text, json, sarif, markdown, csv".to_string())
     );
 }

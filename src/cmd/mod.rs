@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
 mod baseline;
+mod diff;
 mod findings;
+mod output;
 mod report;
 mod rules;
 mod scan;
@@ -35,6 +37,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Report(args) => report::run(&cli.global, &args),
         Command::Rules(command) => rules::run(&cli.global, &command),
         Command::Baseline(command) => baseline::run(&cli.global, &command),
+        Command::Diff(args) => diff::run(&cli.global, &args),
     }
 }
 
@@ -83,6 +86,25 @@ fn load_rules(global: &GlobalArgs, config: &Config) -> anyhow::Result<Arc<RuleSe
             .map(|(origin, text)| (origin.as_str(), text.as_str())),
     );
     Ok(Arc::new(RuleSet::from_sources(&sources)?))
+}
+
+/// The scan before `record` of the same sources, and what changed since.
+fn compare_with_previous(
+    store: &Store,
+    record: &nhiscope_model::ScanRecord,
+    inventory: &nhiscope_model::Inventory,
+) -> anyhow::Result<Option<(nhiscope_model::ScanRef, nhiscope_model::ScanDiff)>> {
+    let Some(previous) = store.previous(record)? else {
+        return Ok(None);
+    };
+    let older = store.load_inventory(&previous.id)?;
+    Ok(Some((
+        nhiscope_model::ScanRef {
+            id: previous.id,
+            number: previous.number,
+        },
+        nhiscope_model::ScanDiff::between(&older, inventory),
+    )))
 }
 
 /// Opens the store for reading, for commands that show stored scans.

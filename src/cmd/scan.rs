@@ -11,10 +11,10 @@ use nhiscope_collect::{
 use nhiscope_collector_git::is_repository_root;
 use nhiscope_graph::Store;
 use nhiscope_model::{ScanId, ScanRecord, ScanStatus, Severity, SeverityCounts};
-use nhiscope_reports::{ScanView, report_for};
+use nhiscope_reports::{Comparison, ScanView};
 use tokio_util::sync::CancellationToken;
 
-use super::{load_config, load_rules, store_path, write_output};
+use super::{load_config, load_rules, store_path};
 use crate::{
     cli::{GlobalArgs, ScanArgs},
     config::Config,
@@ -27,7 +27,7 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
     let mut config = load_config(global)?;
     let rules = load_rules(global, &config)?;
     apply_arguments(&mut config, &args)?;
-    let collectors = registry::collectors(rules);
+    let collectors = registry::collectors(rules.clone());
     for collector in &collectors {
         if let Some(toml::Value::Table(section)) = config.collectors.get(collector.id()) {
             // The arguments may have changed the section (a bad --exclude glob).
@@ -35,6 +35,8 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
         }
     }
     check_paths(&config)?;
+    let outputs = super::output::targets(&args.report)?;
+    let descriptors = registry::rule_descriptors(&rules);
     let baseline = args
         .baseline
         .as_deref()
@@ -109,6 +111,12 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
         None => record,
     };
 
+    // What changed since the previous scan of the same sources.
+    let comparison = match store.as_ref() {
+        Some(store) => super::compare_with_previous(store, &record, &outcome.inventory)?,
+        None => None,
+    };
+
     // The store keeps every finding; the report and the exit code leave out
     // what the baseline accepted.
     let mut outcome = outcome;
@@ -117,21 +125,46 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
             .inventory
             .retain_findings(|finding| !baseline.contains(finding))
     });
+    let source_root = std::env::current_dir().ok();
+    let config_file = config
+        .origin
+        .as_ref()
+        .map(|path| path.display().to_string());
     let view = ScanView {
-        record: &record,
-        inventory: &outcome.inventory,
         baselined,
+        rules: &descriptors,
+        comparison: comparison
+            .as_ref()
+            .map(|(against, diff)| Comparison { against, diff }),
+        source_root: source_root.as_deref(),
+        config_file: config_file.as_deref(),
+        category: args.report.category.as_deref(),
+        ..ScanView::new(&record, &outcome.inventory)
     };
-    write_output(args.output.as_deref(), |out| {
-        report_for(args.format.into()).write(&view, out)?;
-        Ok(())
-    })?;
+    super::output::write_reports(&outputs, &view)?;
 
     if !global.quiet {
         eprintln!("{}", summary_line(&record, &outcome, store.as_ref()));
     }
     let fail_on: Option<Severity> = args.fail_on.map(Into::into).or(config.scan.fail_on);
-    Ok(exit_for(&record, &outcome, fail_on))
+    // With --new-only, only findings the previous scan did not have count.
+    let new = comparison.as_ref().map(|(_, diff)| {
+        diff.new_findings
+            .iter()
+            .map(|finding| finding.fingerprint)
+            .collect::<std::collections::HashSet<_>>()
+    });
+    let gating: Vec<&nhiscope_model::Finding> = outcome
+        .inventory
+        .findings()
+        .filter(|finding| {
+            !args.new_only
+                || new
+                    .as_ref()
+                    .is_none_or(|new| new.contains(&finding.fingerprint))
+        })
+        .collect();
+    Ok(exit_for(&record, &gating, fail_on))
 }
 
 /// Folds the command-line arguments into the config.
@@ -363,16 +396,17 @@ fn summary_line(record: &ScanRecord, outcome: &ScanOutcome, store: Option<&Store
     line
 }
 
-fn exit_for(record: &ScanRecord, outcome: &ScanOutcome, fail_on: Option<Severity>) -> Exit {
+fn exit_for(
+    record: &ScanRecord,
+    gating: &[&nhiscope_model::Finding],
+    fail_on: Option<Severity>,
+) -> Exit {
     match record.status {
         ScanStatus::Interrupted => Exit::Interrupted,
         ScanStatus::Incomplete => Exit::Incomplete,
         ScanStatus::Complete => {
             let failing = fail_on.is_some_and(|threshold| {
-                outcome
-                    .inventory
-                    .findings()
-                    .any(|finding| finding.severity >= threshold)
+                gating.iter().any(|finding| finding.severity >= threshold)
             });
             if failing { Exit::Findings } else { Exit::Clean }
         }

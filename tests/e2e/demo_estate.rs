@@ -206,7 +206,9 @@ fn scans_are_appended_and_listed() {
     let findings = json(&findings);
     assert_eq!(findings.as_array().expect("a list").len(), 5);
 
-    let report = run(scratch.nhiscope().args(["report", "--scan", "latest"]));
+    let report = run(scratch
+        .nhiscope()
+        .args(["report", "--scan", "latest", "--format", "json"]));
     let report = json(&report);
     assert_eq!(report["scan"]["number"], 2);
     assert_eq!(
