@@ -54,12 +54,17 @@ pub(crate) fn scan_blobs(
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(blob) = blobs.get(index) else { break };
                     let name = || format!("{} @{} (blob {})", blob.path, short(&blob.commit), blob.id);
-                    match repo.find_header(blob.id) {
-                        Ok(header) if header.size() > max_size => {
+                    match repo.try_find_header(blob.id) {
+                        Ok(Some(header)) if header.size() > max_size => {
                             out.skipped(name(), "too_large", Some(header.size()));
                             continue;
                         }
-                        Ok(_) => {}
+                        Ok(Some(_)) => {}
+                        Ok(None) => {
+                            // Left out of a partial clone: nothing to read.
+                            out.skipped(name(), "missing_object", None);
+                            continue;
+                        }
                         Err(error) => {
                             out.error(Some(name()), format!("cannot read {}: {error}; the repository may be damaged (git fsck)", name()));
                             continue;

@@ -178,8 +178,19 @@ impl GitCollector {
             repo = %scan.display,
             commits = history.commits.len(),
             blobs = history.blobs.len(),
+            missing = history.missing,
             "history walked"
         );
+        if history.missing > 0 {
+            out.skipped(
+                format!(
+                    "{}: {} commits and trees missing (a shallow or partial clone)",
+                    scan.display, history.missing
+                ),
+                "missing_objects",
+                None,
+            );
+        }
         self.scan_history(repo, &scan, &history, max_size, cx, out)
     }
 

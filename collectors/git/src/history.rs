@@ -32,6 +32,9 @@ pub(crate) struct History {
     pub commits: Vec<CommitMeta>,
     /// Each unique blob and its introductions, in order of first appearance.
     pub blobs: Vec<(ObjectId, Vec<Introduction>)>,
+    /// Commits and trees the walk needed but the repository lacks (a shallow
+    /// or partial clone); what they held could not be read.
+    pub missing: usize,
 }
 
 /// Why the walk stopped.
@@ -94,10 +97,17 @@ fn reachable(
         if !seen.insert(id) {
             continue;
         }
-        order.push(id);
-        let commit = repo
-            .find_commit(id)
+        // A commit missing from a shallow or partial clone ends its line.
+        let Some(commit) = repo
+            .try_find_object(id)
+            .map_err(|e| read_error(&format!("reading commit {id}"), e))?
+        else {
+            continue;
+        };
+        let commit = commit
+            .try_into_commit()
             .map_err(|e| read_error(&format!("reading commit {id}"), e))?;
+        order.push(id);
         for parent in commit.parent_ids() {
             let parent = parent.detach();
             if !seen.contains(&parent) && !skip.contains(&parent) {
@@ -130,6 +140,7 @@ pub(crate) fn walk(
         parent_tree: Option<ObjectId>,
     }
     let mut pending = Vec::with_capacity(ids.len());
+    let mut history_missing = 0;
     for id in ids {
         if cancel.is_cancelled() {
             return Err(WalkError::Cancelled);
@@ -156,12 +167,26 @@ pub(crate) fn walk(
             Err(_) => ("unknown".to_string(), Timestamp::UNIX_EPOCH),
         };
         let tree = decoded.tree();
+        // A parent missing from a shallow clone: the commit is diffed
+        // against nothing, as a root commit is.
         let parent_tree = match decoded.parents().next() {
-            Some(parent) => Some(
-                repo.find_commit(parent)
-                    .and_then(|parent| parent.tree_id().map(|tree| tree.detach()))
-                    .map_err(|e| read_error(&format!("reading parent {parent} of {id}"), e))?,
-            ),
+            Some(parent) => match repo
+                .try_find_object(parent)
+                .map_err(|e| read_error(&format!("reading parent {parent} of {id}"), e))?
+            {
+                Some(object) => Some(
+                    object
+                        .try_into_commit()
+                        .map_err(|e| read_error(&format!("reading parent {parent} of {id}"), e))?
+                        .tree_id()
+                        .map_err(|e| read_error(&format!("reading parent {parent} of {id}"), e))?
+                        .detach(),
+                ),
+                None => {
+                    history_missing += 1;
+                    None
+                }
+            },
             None => None,
         };
         pending.push(Pending {
@@ -172,7 +197,10 @@ pub(crate) fn walk(
     }
     pending.sort_by_key(|item| (item.meta.date, item.meta.id));
 
-    let mut history = History::default();
+    let mut history = History {
+        missing: history_missing,
+        ..History::default()
+    };
     let mut index: HashMap<ObjectId, usize> = HashMap::new();
     let mut trees = TreeCache::default();
     for (commit, item) in pending.into_iter().enumerate() {
@@ -197,6 +225,7 @@ pub(crate) fn walk(
         }
         history.commits.push(item.meta);
     }
+    history.missing += trees.missing;
     Ok(history)
 }
 
@@ -220,6 +249,8 @@ enum EntryKind {
 #[derive(Default)]
 struct TreeCache {
     entries: HashMap<ObjectId, std::rc::Rc<Vec<Entry>>>,
+    /// Trees not in the repository, read as empty.
+    missing: usize,
 }
 
 impl TreeCache {
@@ -233,9 +264,13 @@ impl TreeCache {
         if let Some(entries) = self.entries.get(&id) {
             return Ok(entries.clone());
         }
-        let object = repo
-            .find_object(id)
-            .map_err(|e| read_error(&format!("reading tree {id}"), e))?;
+        let Some(object) = repo
+            .try_find_object(id)
+            .map_err(|e| read_error(&format!("reading tree {id}"), e))?
+        else {
+            self.missing += 1;
+            return Ok(std::rc::Rc::new(Vec::new()));
+        };
         let mut entries = Vec::new();
         for entry in TreeRefIter::from_bytes(&object.data, repo.object_hash()) {
             let entry = entry.map_err(|e| read_error(&format!("decoding tree {id}"), e))?;

@@ -312,3 +312,39 @@ async fn a_directory_that_is_not_a_repository_is_a_clear_error() {
         recorded.errors
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shallow_clones_are_read_as_far_as_they_go() {
+    let dir = repository();
+    let shallow = tempfile::tempdir().expect("temp dir");
+    let target = shallow.path().join("shallow");
+    let status = Command::new("git")
+        .args(["clone", "-q", "--depth", "1", "--no-single-branch"])
+        .arg(format!("file://{}", dir.path().display()))
+        .arg(&target)
+        .status()
+        .expect("git runs");
+    assert!(status.success());
+    let (result, recorded) = collect(&target, "").await;
+    result.expect("a shallow clone is readable");
+    assert!(recorded.errors.is_empty(), "{:?}", recorded.errors);
+    // The feature branch's tip still holds the token; the deleted AWS key
+    // lived in commits the clone does not have.
+    let rules: Vec<String> = summary(&recorded.findings)
+        .into_iter()
+        .map(|row| row.0)
+        .collect();
+    assert!(rules.contains(&"github-pat".to_string()), "{rules:?}");
+    assert!(
+        !rules.iter().any(|rule| rule.starts_with("aws")),
+        "{rules:?}"
+    );
+    assert!(
+        recorded
+            .skipped
+            .iter()
+            .any(|(_, reason)| reason == "missing_objects"),
+        "{:?}",
+        recorded.skipped
+    );
+}
