@@ -125,9 +125,20 @@ pub enum RulesCommand {
 /// `nhiscope rules list`.
 #[derive(Debug, Args)]
 pub struct RulesListArgs {
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
-    pub format: FormatArg,
+    /// Output format (markdown is the catalogue in docs/rules.md).
+    #[arg(long, short = 'f', value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+}
+
+/// Formats of the rule list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// A table.
+    Text,
+    /// JSON.
+    Json,
+    /// A Markdown catalogue with an anchor per rule.
+    Markdown,
 }
 
 /// `nhiscope rules check`.

@@ -3,6 +3,7 @@
 //! picks the implementation for a [`ReportFormat`]. Reports never contain a
 //! secret: the inventory they render carries only fingerprints and previews.
 
+mod code_scanning;
 mod csv;
 mod diff;
 mod json;
@@ -14,6 +15,7 @@ use std::{fmt, io, path::Path, str::FromStr};
 
 use nhiscope_model::{Inventory, RuleDescriptor, ScanDiff, ScanRecord, ScanRef};
 
+pub use code_scanning::code_scanning_problems;
 pub use csv::CsvReport;
 pub use diff::write_diff;
 pub use json::{JSON_SCHEMA_VERSION, JsonReport};

@@ -185,7 +185,12 @@ fn verdict(counts: &SeverityCounts) -> String {
     if counts.total() == 0 {
         "no findings".to_string()
     } else {
-        format!("{} findings ({})", counts.total(), counts.describe())
+        let noun = if counts.total() == 1 {
+            "finding"
+        } else {
+            "findings"
+        };
+        format!("{} {noun} ({})", counts.total(), counts.describe())
     }
 }
 

@@ -156,7 +156,12 @@ fn document(scan: &ScanView<'_>) -> Value {
         "results": results,
     });
     if let Some(comparison) = scan.comparison {
-        run["baselineGuid"] = json!(comparison.against.id.to_string());
+        // SARIF's baselineGuid must be a version 1-5 UUID; scan ids are v7,
+        // so the baseline scan is named in the run's properties instead.
+        run["properties"] = json!({
+            "baselineScan": comparison.against.id.to_string(),
+            "baselineScanNumber": comparison.against.number,
+        });
     }
     json!({
         "$schema": SCHEMA_URI,
@@ -178,7 +183,8 @@ fn rule_descriptor(
     tags.dedup();
     json!({
         "id": id,
-        "name": pascal_case(id),
+        "name": rule_name(id, description),
+        "helpUri": format!("{INFORMATION_URI}/blob/main/docs/rules.md#{id}"),
         "shortDescription": { "text": description },
         "fullDescription": { "text": format!("{description}. Severity {severity}.") },
         "help": {
@@ -220,7 +226,7 @@ fn result(
                 region["snippet"] = json!({ "text": snippet });
             }
             json!({ "physicalLocation": {
-                "artifactLocation": { "uri": artifact_uri(path, scan.source_root) },
+                "artifactLocation": { "uri": file_uri(scan, finding, path) },
                 "region": region,
             } })
         }
@@ -283,6 +289,32 @@ fn result(
     result
 }
 
+/// The URI of a finding's file: relative to the source root when under it,
+/// else relative to the scanned directory or repository (the file node's
+/// native id), so an upload never carries an absolute path.
+fn file_uri(scan: &ScanView<'_>, finding: &Finding, path: &str) -> String {
+    let under_root = scan
+        .source_root
+        .is_some_and(|root| Path::new(path).starts_with(root));
+    if Path::new(path).is_absolute() && !under_root {
+        let relative = finding
+            .nodes
+            .iter()
+            .filter_map(|id| scan.inventory.node(id))
+            .find(|node| {
+                matches!(
+                    node.kind,
+                    nhiscope_model::NodeKind::Source(nhiscope_model::SourceType::File)
+                )
+            })
+            .and_then(|node| node.native_id.as_deref());
+        if let Some(relative) = relative {
+            return artifact_uri(relative, None);
+        }
+    }
+    artifact_uri(path, scan.source_root)
+}
+
 /// A URI reference relative to `root` when the path is under it, with `/`
 /// separators and unsafe characters percent-encoded.
 fn artifact_uri(path: &str, root: Option<&Path>) -> String {
@@ -325,7 +357,18 @@ fn artifact_uri(path: &str, root: Option<&Path>) -> String {
     uri
 }
 
-/// `aws-access-key-id` → `AwsAccessKeyId`, SARIF's `name`.
+/// SARIF's friendly `name`: the description in PascalCase (`AWS access key
+/// ID` → `AwsAccessKeyId`), which must differ from the id.
+fn rule_name(id: &str, description: &str) -> String {
+    let name = pascal_case(description);
+    if name.is_empty() || name.eq_ignore_ascii_case(id) {
+        format!("{}Rule", pascal_case(id))
+    } else {
+        name
+    }
+}
+
+/// `aws-access-key-id` → `AwsAccessKeyId`.
 fn pascal_case(id: &str) -> String {
     id.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|part| !part.is_empty())
@@ -333,7 +376,9 @@ fn pascal_case(id: &str) -> String {
             let mut chars = part.chars();
             chars
                 .next()
-                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .map(|first| {
+                    first.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase()
+                })
                 .unwrap_or_default()
         })
         .collect()
@@ -356,7 +401,12 @@ mod tests {
     }
 
     #[test]
-    fn names_are_pascal_case() {
-        assert_eq!(pascal_case("aws-access-key-id"), "AwsAccessKeyId");
+    fn names_are_pascal_case_and_differ_from_ids() {
+        assert_eq!(
+            rule_name("aws-access-key-id", "AWS access key ID"),
+            "AwsAccessKeyId"
+        );
+        assert_eq!(rule_name("jwt", "JSON Web Token"), "JsonWebToken");
+        assert_eq!(rule_name("jwt", "jwt"), "JwtRule");
     }
 }

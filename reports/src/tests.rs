@@ -123,3 +123,144 @@ fn formats_parse_by_name() {
         Err("unknown format `xml`: expected one of text, json, sarif, markdown, csv".to_string())
     );
 }
+
+/// The official OASIS SARIF 2.1.0 schema, from ../shared beside the repo.
+fn sarif_schema() -> serde_json::Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/testdata/sarif/sarif-schema-2.1.0.json"
+    );
+    serde_json::from_str(
+        &std::fs::read_to_string(path).expect("../shared/testdata is beside the repo"),
+    )
+    .expect("the schema is JSON")
+}
+
+/// Validates SARIF against the official schema and code scanning's rules.
+pub(crate) fn assert_valid_sarif(sarif: &serde_json::Value) {
+    let validator = jsonschema::validator_for(&sarif_schema()).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(sarif)
+        .map(|error| format!("{} at {}", error, error.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "schema errors:\n{}", errors.join("\n"));
+    let problems = crate::code_scanning_problems(sarif);
+    assert!(
+        problems.is_empty(),
+        "code scanning problems:\n{}",
+        problems.join("\n")
+    );
+}
+
+fn sarif_of(view: &ScanView<'_>) -> serde_json::Value {
+    let mut out = Vec::new();
+    crate::Report::write(&crate::SarifReport, view, &mut out).expect("renders");
+    serde_json::from_slice(&out).expect("JSON")
+}
+
+#[test]
+fn sarif_is_valid_and_complete() {
+    use nhiscope_model::{RuleDescriptor, ScanDiff, ScanRef};
+    let (record, inventory) = scan();
+    let rules = vec![
+        RuleDescriptor {
+            id: "aws-secret-access-key".into(),
+            description: "AWS secret access key".into(),
+            remediation: "Deactivate and delete the access key pair.".into(),
+            severity: Severity::Critical,
+            tags: vec!["aws".into()],
+        },
+        RuleDescriptor {
+            id: "github-pat".into(),
+            description: "GitHub personal access token (classic)".into(),
+            remediation: "Revoke the token.".into(),
+            severity: Severity::High,
+            tags: vec!["github".into()],
+        },
+    ];
+    let against = ScanRef {
+        id: ScanId::parse("019ab8a2-3c00-7000-8000-000000000000").expect("uuid"),
+        number: Some(1),
+    };
+    let diff = ScanDiff::between(&Inventory::new(), &inventory);
+    let root = std::path::Path::new("/work");
+    let view = ScanView {
+        rules: &rules,
+        comparison: Some(crate::Comparison {
+            against: &against,
+            diff: &diff,
+        }),
+        source_root: Some(root),
+        category: Some("nhiscope/nightly"),
+        ..ScanView::new(&record, &inventory)
+    };
+    let sarif = sarif_of(&view);
+    assert_valid_sarif(&sarif);
+    let run = &sarif["runs"][0];
+    assert_eq!(
+        run["tool"]["driver"]["rules"]
+            .as_array()
+            .expect("rules")
+            .len(),
+        2
+    );
+    assert_eq!(run["results"][0]["baselineState"], "new");
+    assert_eq!(
+        run["results"][0]["partialFingerprints"]["nhiscope/v1"]
+            .as_str()
+            .map(str::len),
+        Some(64)
+    );
+    assert_eq!(
+        run["automationDetails"]["id"],
+        "nhiscope/nightly/019ab8a2-3c00-7000-8000-000000000001"
+    );
+    assert_eq!(
+        run["invocations"][0]["toolExecutionNotifications"][0]["level"],
+        "warning"
+    );
+    insta::assert_json_snapshot!(sarif);
+}
+
+#[test]
+fn sarif_respects_the_result_limit() {
+    let (record, base) = scan();
+    let template = base.findings().next().expect("a finding").clone();
+    let mut inventory = Inventory::new();
+    for index in 0..crate::MAX_SARIF_RESULTS + 3 {
+        let mut finding = template.clone();
+        finding.fingerprint = FindingFingerprint::derive("x", &[&index.to_string()]);
+        finding.severity = if index < 3 {
+            Severity::Low
+        } else {
+            Severity::High
+        };
+        inventory.add_finding(finding);
+    }
+    let sarif = sarif_of(&ScanView::new(&record, &inventory));
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), crate::MAX_SARIF_RESULTS);
+    assert!(
+        results.iter().all(|result| result["level"] == "error"),
+        "the low ones were dropped"
+    );
+    let notifications = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .expect("notes");
+    assert!(notifications.iter().any(|n| {
+        n["message"]["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("3 results of severity low"))
+    }));
+}
+
+#[test]
+fn markdown_report() {
+    insta::assert_snapshot!(render(ReportFormat::Markdown));
+}
+
+#[test]
+fn csv_report() {
+    insta::assert_snapshot!(render(ReportFormat::Csv));
+}

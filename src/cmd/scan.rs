@@ -371,7 +371,12 @@ fn summary_line(record: &ScanRecord, outcome: &ScanOutcome, store: Option<&Store
     let findings_text = if counts.total() == 0 {
         "no findings".to_string()
     } else {
-        format!("{} findings ({})", counts.total(), counts.describe())
+        let noun = if counts.total() == 1 {
+            "finding"
+        } else {
+            "findings"
+        };
+        format!("{} {noun} ({})", counts.total(), counts.describe())
     };
     let stored = match (store, record.number) {
         (Some(store), Some(number)) => {

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `nhiscope` binary, run as a user would.
 
 mod bad_inputs;
+mod ci;
 mod corpus;
 mod demo_estate;
 mod history;
