@@ -20,7 +20,7 @@ pub use csv::CsvReport;
 pub use diff::write_diff;
 pub use json::{JSON_SCHEMA_VERSION, JsonReport};
 pub use markdown::MarkdownReport;
-pub use sarif::{MAX_SARIF_RESULTS, SarifReport, security_severity};
+pub use sarif::{MAX_SARIF_RESULTS, MAX_SARIF_UPLOAD_BYTES, SarifReport, security_severity};
 pub use text::TextReport;
 
 /// A scan as reports see it.
@@ -157,7 +157,7 @@ pub fn report_for(format: ReportFormat) -> Box<dyn Report> {
     match format {
         ReportFormat::Text => Box::new(TextReport::default()),
         ReportFormat::Json => Box::new(JsonReport),
-        ReportFormat::Sarif => Box::new(SarifReport),
+        ReportFormat::Sarif => Box::new(SarifReport::default()),
         ReportFormat::Markdown => Box::new(MarkdownReport::default()),
         ReportFormat::Csv => Box::new(CsvReport),
     }

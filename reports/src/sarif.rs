@@ -27,9 +27,24 @@ const INFORMATION_URI: &str = "https://github.com/nhiscope/nhiscope";
 /// The key of nhiscope's fingerprint in `partialFingerprints`.
 const FINGERPRINT_KEY: &str = "nhiscope/v1";
 
+/// The largest upload code scanning accepts: 10 MB, gzip-compressed.
+pub const MAX_SARIF_UPLOAD_BYTES: usize = 10 * 1000 * 1000;
+
 /// Writes SARIF 2.1.0.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SarifReport;
+#[derive(Debug, Clone, Copy)]
+pub struct SarifReport {
+    /// The most compressed bytes a document may take; results are left out,
+    /// lowest severity first, until it fits.
+    pub max_upload_bytes: usize,
+}
+
+impl Default for SarifReport {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: MAX_SARIF_UPLOAD_BYTES,
+        }
+    }
+}
 
 /// The score code scanning ranks security results by: critical above 9.0,
 /// high 7.0 to 8.9, medium 4.0 to 6.9, low 0.1 to 3.9.
@@ -54,13 +69,29 @@ fn level(severity: Severity) -> &'static str {
 
 impl Report for SarifReport {
     fn write(&self, scan: &ScanView<'_>, out: &mut dyn io::Write) -> Result<(), ReportError> {
-        serde_json::to_writer_pretty(&mut *out, &document(scan))?;
-        out.write_all(b"\n")?;
-        Ok(())
+        let mut limit = MAX_SARIF_RESULTS;
+        loop {
+            let mut bytes = serde_json::to_vec_pretty(&document(scan, limit))?;
+            bytes.push(b'\n');
+            let results = scan.inventory.findings().len().min(limit);
+            if limit == 0 || results == 0 || compressed_len(&bytes)? <= self.max_upload_bytes {
+                out.write_all(&bytes)?;
+                return Ok(());
+            }
+            // Too big to upload: keep the most severe nine tenths and retry.
+            limit = results * 9 / 10;
+        }
     }
 }
 
-fn document(scan: &ScanView<'_>) -> Value {
+/// The gzip-compressed size of `bytes`, as code scanning measures an upload.
+fn compressed_len(bytes: &[u8]) -> io::Result<usize> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    io::Write::write_all(&mut encoder, bytes)?;
+    Ok(encoder.finish()?.len())
+}
+
+fn document(scan: &ScanView<'_>, max_results: usize) -> Value {
     let record = scan.record;
     // The rules: every descriptor, plus any rule id that fired without one.
     let mut rules: BTreeMap<&str, Value> = BTreeMap::new();
@@ -109,14 +140,15 @@ fn document(scan: &ScanView<'_>) -> Value {
             })
         })
         .collect();
-    if findings.len() > MAX_SARIF_RESULTS {
-        let dropped = findings.len() - MAX_SARIF_RESULTS;
-        let threshold = findings[MAX_SARIF_RESULTS].severity;
-        findings.truncate(MAX_SARIF_RESULTS);
+    if findings.len() > max_results {
+        let dropped = findings.len() - max_results;
+        let threshold = findings[max_results].severity;
+        findings.truncate(max_results);
         notifications.push(json!({
             "level": "warning",
             "message": { "text": format!(
-                "{dropped} results of severity {threshold} and below were left out: code scanning accepts at most {MAX_SARIF_RESULTS} results per run; the JSON report lists them all"
+                "{dropped} results of severity {threshold} and below were left out: code scanning accepts at most {MAX_SARIF_RESULTS} results per run and {} MB compressed per upload; the JSON report lists them all",
+                MAX_SARIF_UPLOAD_BYTES / 1_000_000
             ) },
         }));
     }

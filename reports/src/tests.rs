@@ -154,7 +154,7 @@ pub(crate) fn assert_valid_sarif(sarif: &serde_json::Value) {
 
 fn sarif_of(view: &ScanView<'_>) -> serde_json::Value {
     let mut out = Vec::new();
-    crate::Report::write(&crate::SarifReport, view, &mut out).expect("renders");
+    crate::Report::write(&crate::SarifReport::default(), view, &mut out).expect("renders");
     serde_json::from_slice(&out).expect("JSON")
 }
 
@@ -263,4 +263,42 @@ fn markdown_report() {
 #[test]
 fn csv_report() {
     insta::assert_snapshot!(render(ReportFormat::Csv));
+}
+
+#[test]
+fn sarif_fits_the_upload_size_limit() {
+    let (record, base) = scan();
+    let template = base.findings().next().expect("a finding").clone();
+    let mut inventory = Inventory::new();
+    for index in 0..200 {
+        let mut finding = template.clone();
+        finding.fingerprint = FindingFingerprint::derive("x", &[&index.to_string()]);
+        finding.severity = if index % 2 == 0 {
+            Severity::Low
+        } else {
+            Severity::Critical
+        };
+        inventory.add_finding(finding);
+    }
+    let report = crate::SarifReport {
+        max_upload_bytes: 6_000,
+    };
+    let mut out = Vec::new();
+    crate::Report::write(&report, &ScanView::new(&record, &inventory), &mut out).expect("renders");
+    let sarif: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert!(
+        results.len() < 200 && !results.is_empty(),
+        "{}",
+        results.len()
+    );
+    assert!(
+        results.iter().all(|r| r["level"] == "error"),
+        "lowest severity dropped first"
+    );
+    let text =
+        sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][1]["message"]["text"]
+            .as_str()
+            .expect("a notification");
+    assert!(text.contains("were left out"), "{text}");
 }
