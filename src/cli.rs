@@ -76,6 +76,71 @@ pub enum Command {
     Baseline(BaselineCommand),
     /// Show what changed between two stored scans.
     Diff(DiffArgs),
+    /// List the identities, credentials and workloads of a stored scan.
+    Inventory(InventoryArgs),
+}
+
+/// `nhiscope inventory`.
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// The scan: `latest`, its number, or the start of its id.
+    #[arg(long, short = 's', default_value = "latest", value_parser = parse_selector)]
+    pub scan: ScanSelector,
+    /// Which classes of node to list; repeatable. Default: identity,
+    /// credential and workload.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub kind: Vec<NodeClassArg>,
+    /// Only nodes of this provider (`aws`, `github`, ...).
+    #[arg(long, value_name = "PROVIDER")]
+    pub provider: Option<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = InventoryFormatArg::Text)]
+    pub format: InventoryFormatArg,
+}
+
+/// Node classes on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NodeClassArg {
+    /// Principals: users, roles, service accounts, apps.
+    Identity,
+    /// Keys, tokens, certificates, passwords.
+    Credential,
+    /// Things that run code: pods, CI jobs, instances.
+    Workload,
+    /// Policies, roles and scopes.
+    Permission,
+    /// What permissions reach.
+    Resource,
+    /// People and teams.
+    Owner,
+    /// Accounts, clusters, repositories, files.
+    Source,
+}
+
+impl NodeClassArg {
+    /// The class name nodes carry.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeClassArg::Identity => "identity",
+            NodeClassArg::Credential => "credential",
+            NodeClassArg::Workload => "workload",
+            NodeClassArg::Permission => "permission",
+            NodeClassArg::Resource => "resource",
+            NodeClassArg::Owner => "owner",
+            NodeClassArg::Source => "source",
+        }
+    }
+}
+
+/// Formats of the inventory listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InventoryFormatArg {
+    /// Aligned columns.
+    Text,
+    /// A JSON array.
+    Json,
+    /// CSV for spreadsheets.
+    Csv,
 }
 
 /// `nhiscope diff`.
@@ -190,6 +255,35 @@ pub struct ScanArgs {
     /// the same sources (after --baseline): --fail-on ignores known debt.
     #[arg(long)]
     pub new_only: bool,
+    /// Judge ages (key age, last use, expiry) as of this time (RFC 3339 or
+    /// YYYY-MM-DD) instead of now, for reproducible reports.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub as_of: Option<jiff::Timestamp>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// AWS sources of `nhiscope scan` (also `[aws]` in the config).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "AWS")]
+pub struct AwsArgs {
+    /// Collect AWS IAM live with the default credential chain (env,
+    /// profiles, SSO, instance metadata).
+    #[arg(long)]
+    pub aws: bool,
+    /// The AWS profile to use (implies --aws).
+    #[arg(long, value_name = "NAME")]
+    pub aws_profile: Option<String>,
+    /// Assume this role to scan its account (implies --aws); repeatable.
+    #[arg(long, value_name = "ROLE_ARN")]
+    pub aws_assume_role: Vec<String>,
+    /// Also scan every account of the AWS Organization (implies --aws).
+    #[arg(long)]
+    pub aws_organization: bool,
+    /// Import an `aws iam get-account-authorization-details` JSON or a
+    /// credential report CSV, or a directory of them; repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub aws_export: Vec<PathBuf>,
 }
 
 /// `nhiscope scans`.
@@ -246,6 +340,14 @@ pub struct ReportOutputArgs {
     /// repository upload side by side (default `nhiscope`).
     #[arg(long, value_name = "NAME")]
     pub category: Option<String>,
+}
+
+fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
+    nhiscope_aws_iam::parse_timestamp(text).ok_or_else(|| {
+        format!(
+            "`{text}` is not a time: use RFC 3339 (2026-01-31T12:00:00Z) or a date (2026-01-31)"
+        )
+    })
 }
 
 fn parse_selector(text: &str) -> Result<ScanSelector, String> {

@@ -146,7 +146,10 @@ fn resolve_paths(section: &mut toml::Table, base: &Path) {
     if base.as_os_str().is_empty() {
         return;
     }
-    if let Some(toml::Value::Array(paths)) = section.get_mut("paths") {
+    for key in ["paths", "exports"] {
+        let Some(toml::Value::Array(paths)) = section.get_mut(key) else {
+            continue;
+        };
         for path in paths.iter_mut() {
             if let toml::Value::String(text) = path
                 && Path::new(text.as_str()).is_relative()
@@ -200,8 +203,8 @@ mod tests {
             "conf/nhiscope.toml: [fs] unknown field `pathz`, expected one of `paths`, `include_ignored`, `max_file_size`, `follow_symlinks`, `exclude`"
         );
         assert_eq!(
-            error("[aws]\nprofile = \"x\"\n"),
-            "conf/nhiscope.toml: unknown section [aws]; the sections are scan, fs, git"
+            error("[azure]\ntenant = \"x\"\n"),
+            "conf/nhiscope.toml: unknown section [azure]; the sections are scan, fs, git, aws"
         );
         assert!(
             error("[scan]\nfail_on = \"severe\"\n")

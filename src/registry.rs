@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use nhiscope_collect::Collector;
+use nhiscope_collector_aws::AwsCollector;
 use nhiscope_collector_fs::FsCollector;
 use nhiscope_collector_git::GitCollector;
 use nhiscope_model::RuleDescriptor;
@@ -14,20 +15,28 @@ pub fn collectors(rules: Arc<RuleSet>) -> Vec<Arc<dyn Collector>> {
     vec![
         Arc::new(FsCollector::new(rules.clone())),
         Arc::new(GitCollector::new(rules)),
+        Arc::new(AwsCollector),
     ]
 }
 
-/// Every rule that can fire, as reports describe them (SARIF's rule list).
+/// Every rule and detector that can fire, as reports describe them (SARIF's
+/// rule list).
 pub fn rule_descriptors(rules: &RuleSet) -> Vec<RuleDescriptor> {
-    rules
-        .rules()
+    let secret_rules = rules.rules().iter().map(|rule| RuleDescriptor {
+        id: rule.id().to_string(),
+        description: rule.description().to_string(),
+        remediation: rule.remediation().to_string(),
+        severity: rule.severity(),
+        tags: rule.tags().to_vec(),
+    });
+    let aws_detectors = nhiscope_aws_iam::DETECTORS
         .iter()
-        .map(|rule| RuleDescriptor {
-            id: rule.id().to_string(),
-            description: rule.description().to_string(),
-            remediation: rule.remediation().to_string(),
-            severity: rule.severity(),
-            tags: rule.tags().to_vec(),
-        })
-        .collect()
+        .map(|detector| RuleDescriptor {
+            id: detector.id.to_string(),
+            description: detector.description.to_string(),
+            remediation: detector.remediation.to_string(),
+            severity: detector.severity,
+            tags: vec!["aws".to_string(), "iam".to_string()],
+        });
+    secret_rules.chain(aws_detectors).collect()
 }

@@ -85,7 +85,10 @@ impl Report for CsvReport {
     }
 }
 
-fn write_row(out: &mut dyn io::Write, fields: impl Iterator<Item = String>) -> io::Result<()> {
+pub(crate) fn write_row(
+    out: &mut dyn io::Write,
+    fields: impl Iterator<Item = String>,
+) -> io::Result<()> {
     let fields: Vec<String> = fields.map(|field| escape(&field)).collect();
     write!(out, "{}\r\n", fields.join(","))
 }

@@ -6,6 +6,7 @@
 mod code_scanning;
 mod csv;
 mod diff;
+mod inventory;
 mod json;
 mod markdown;
 mod sarif;
@@ -18,6 +19,7 @@ use nhiscope_model::{Inventory, RuleDescriptor, ScanDiff, ScanRecord, ScanRef};
 pub use code_scanning::code_scanning_problems;
 pub use csv::CsvReport;
 pub use diff::write_diff;
+pub use inventory::{INVENTORY_COLUMNS, InventoryFormat, inventory_nodes, write_inventory};
 pub use json::{JSON_SCHEMA_VERSION, JsonReport};
 pub use markdown::MarkdownReport;
 pub use sarif::{MAX_SARIF_RESULTS, MAX_SARIF_UPLOAD_BYTES, SarifReport, security_severity};

@@ -278,9 +278,24 @@ fn result(
                 }
                 _ => format!("{provider}/{resource}"),
             };
+            // An export outside the scanned root has no place in the
+            // repository: its file name stands in, as code scanning needs a
+            // relative URI.
+            let outside = Path::new(file).is_absolute()
+                && !scan
+                    .source_root
+                    .is_some_and(|root| Path::new(file).starts_with(root));
+            let uri = if outside {
+                let name = Path::new(file)
+                    .file_name()
+                    .map_or_else(|| file.into(), |n| n.to_string_lossy());
+                artifact_uri(&name, None)
+            } else {
+                artifact_uri(file, scan.source_root)
+            };
             json!({
                 "physicalLocation": {
-                    "artifactLocation": { "uri": artifact_uri(file, scan.source_root) },
+                    "artifactLocation": { "uri": uri },
                     "region": { "startLine": 1 },
                 },
                 "logicalLocations": [{

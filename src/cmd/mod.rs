@@ -3,6 +3,7 @@
 mod baseline;
 mod diff;
 mod findings;
+mod inventory;
 mod output;
 mod report;
 mod rules;
@@ -38,6 +39,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Rules(command) => rules::run(&cli.global, &command),
         Command::Baseline(command) => baseline::run(&cli.global, &command),
         Command::Diff(args) => diff::run(&cli.global, &args),
+        Command::Inventory(args) => inventory::run(&cli.global, &args),
     }
 }
 

@@ -6,7 +6,8 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::Timestamp;
 use nhiscope_collect::{
-    CollectContext, CollectorRun, Limits, Progress, ScanOutcome, SystemClock, run_collectors,
+    CollectContext, CollectorRun, FixedClock, Limits, Progress, ScanOutcome, SystemClock,
+    run_collectors,
 };
 use nhiscope_collector_git::is_repository_root;
 use nhiscope_graph::Store;
@@ -73,7 +74,10 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
             targets: targets(section),
             context: CollectContext {
                 scan_id,
-                clock: Arc::new(SystemClock),
+                clock: match args.as_of {
+                    Some(as_of) => Arc::new(FixedClock(as_of)),
+                    None => Arc::new(SystemClock),
+                },
                 limits,
                 cancel: cancel.clone(),
                 config: section.clone(),
@@ -178,6 +182,7 @@ fn apply_arguments(config: &mut Config, args: &ScanArgs) -> anyhow::Result<()> {
     if let Some(size) = args.max_file_size {
         config.scan.max_file_size = Some(size);
     }
+    apply_aws_arguments(config, &args.aws);
     let paths: Vec<PathBuf> = if args.paths.is_empty() && config.collectors.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -265,6 +270,48 @@ fn apply_arguments(config: &mut Config, args: &ScanArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `--aws*` flags into the `[aws]` section: any of them enables the collector;
+/// exports are added to the configured ones.
+fn apply_aws_arguments(config: &mut Config, aws: &crate::cli::AwsArgs) {
+    let live = aws.aws
+        || aws.aws_profile.is_some()
+        || !aws.aws_assume_role.is_empty()
+        || aws.aws_organization;
+    if !live && aws.aws_export.is_empty() {
+        return;
+    }
+    let text = |value: String| toml::Value::String(value);
+    let section = section(config, "aws");
+    if live {
+        section.insert("live".into(), toml::Value::Boolean(true));
+    }
+    if let Some(profile) = &aws.aws_profile {
+        section.insert("profile".into(), text(profile.clone()));
+    }
+    if aws.aws_organization {
+        section.insert("organization".into(), toml::Value::Boolean(true));
+    }
+    let mut extend = |key: &str, values: Vec<String>| {
+        if values.is_empty() {
+            return;
+        }
+        if let toml::Value::Array(list) = section
+            .entry(key)
+            .or_insert_with(|| toml::Value::Array(Vec::new()))
+        {
+            list.extend(values.into_iter().map(text));
+        }
+    };
+    extend("assume_roles", aws.aws_assume_role.clone());
+    extend(
+        "exports",
+        aws.aws_export
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+    );
+}
+
 /// The collector section `name`, created empty when missing.
 fn section<'a>(config: &'a mut Config, name: &str) -> &'a mut toml::Table {
     let value = config
@@ -297,14 +344,22 @@ fn check_paths(config: &Config) -> anyhow::Result<()> {
 
 /// What a collector's section says it scans, for the scan summary.
 fn targets(section: &toml::Table) -> Vec<String> {
-    match section.get("paths").or_else(|| section.get("repos")) {
+    let mut targets: Vec<String> = match section
+        .get("paths")
+        .or_else(|| section.get("repos"))
+        .or_else(|| section.get("exports"))
+    {
         Some(toml::Value::Array(paths)) => paths
             .iter()
             .filter_map(toml::Value::as_str)
             .map(str::to_string)
             .collect(),
         _ => Vec::new(),
+    };
+    if section.get("live").and_then(toml::Value::as_bool) == Some(true) {
+        targets.push("live".to_string());
     }
+    targets
 }
 
 /// The first Ctrl-C cancels the scan (collectors stop, what was collected is

@@ -10,12 +10,12 @@ use crate::support::{Scratch, demo_estate, json, run};
 
 const NPM_TOKEN: &str = "npm_tH8LmyqoYMaaItDr9uP14pEHpJpb9ATPtdbm";
 
-fn read_json(path: &Path) -> serde_json::Value {
+pub(crate) fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("the report exists")).expect("JSON")
 }
 
 /// The official OASIS SARIF 2.1.0 schema from ../shared.
-fn assert_schema_valid(sarif: &serde_json::Value) {
+pub(crate) fn assert_schema_valid(sarif: &serde_json::Value) {
     let schema_path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/testdata/sarif/sarif-schema-2.1.0.json");
     let schema: serde_json::Value = serde_json::from_str(
@@ -47,7 +47,7 @@ fn multitool() -> PathBuf {
     path
 }
 
-fn assert_multitool_clean(sarif: &Path, scratch: &Scratch) {
+pub(crate) fn assert_multitool_clean(sarif: &Path, scratch: &Scratch) {
     let log = scratch.path().join("validation.sarif");
     let output = Command::new(multitool())
         .args(["validate", "--rule-kind", "Sarif;Gh", "--output"])

@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `nhiscope` binary, run as a user would.
 
+mod aws;
 mod bad_inputs;
 mod ci;
 mod corpus;

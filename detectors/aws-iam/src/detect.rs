@@ -358,14 +358,21 @@ fn credential_findings(builder: &mut Builder<'_>, user: &User, nature: Nature) -
         .chain(user.password_last_used)
         .max();
     let has_credentials = !active.is_empty() || user.password_enabled == Some(true);
-    let idle_since = last_activity.or(user.created_at);
+    // Idle since the last sign of life: its last use, or the creation of its
+    // newest credential (a new key has had no chance to be used), or the
+    // user's creation.
+    let newest_key = active.iter().filter_map(|k| k.created_at).max();
+    let idle_since = [last_activity, newest_key, user.created_at]
+        .into_iter()
+        .flatten()
+        .max();
     let orphaned = has_credentials
         && idle_since.is_some_and(|since| days(since, now) >= settings.inactive_user_days);
     if orphaned {
         let since = idle_since.map(date).unwrap_or_default();
         let activity = match last_activity {
             Some(last) => format!("was last active on {}", date(last)),
-            None => format!("has never been used since it was created on {since}"),
+            None => format!("has never been used (its newest credential dates from {since})"),
         };
         builder.push(
             "aws-user-orphaned",
@@ -691,3 +698,6 @@ fn privilege_findings(
         );
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -155,6 +155,16 @@ pub fn arn_account(arn: &str) -> Option<(&str, &str)> {
 
 /// Reads an authorization-details export (one account).
 pub fn parse_authorization_details(json: &str) -> Result<Account, ImportError> {
+    parse_authorization_details_of(json, None)
+}
+
+/// Reads an authorization-details export of a known account: an account with
+/// nothing in it (no user, group, role or customer policy) is then still an
+/// account, not an error.
+pub fn parse_authorization_details_of(
+    json: &str,
+    known_account: Option<&str>,
+) -> Result<Account, ImportError> {
     let root: Value =
         serde_json::from_str(json).map_err(|error| ImportError::Json(error.to_string()))?;
     let known = [
@@ -291,6 +301,7 @@ pub fn parse_authorization_details(json: &str) -> Result<Account, ImportError> {
         .chain(account.groups.iter().map(|g| g.arn.as_str()))
         .chain(account.policies.keys().map(String::as_str))
         .find_map(arn_account)
+        .or(known_account.map(|id| (id, "aws")))
         .ok_or_else(|| {
             ImportError::Shape(
                 "no ARN names the account (no users, groups, roles or customer policies)".into(),

@@ -32,7 +32,8 @@ pub use eval::{
 };
 pub use import::{
     ImportError, apply_credential_report, arn_account, credential_report_account,
-    is_credential_report, parse_authorization_details, parse_timestamp,
+    is_credential_report, parse_authorization_details, parse_authorization_details_of,
+    parse_timestamp,
 };
 pub use pattern::{action_matches, arn_matches, glob};
 pub use principal::{Principal, PrincipalKind, principals};

@@ -39,6 +39,8 @@ pub struct Principal<'a> {
     pub missing_policies: Vec<String>,
     /// The ARNs of every managed policy attached to it or its groups.
     pub managed_arns: Vec<&'a str>,
+    /// Whether it has an MFA device (users; `None` when not known).
+    pub mfa_active: Option<bool>,
 }
 
 impl<'a> Principal<'a> {
@@ -56,6 +58,7 @@ impl<'a> Principal<'a> {
             boundary_arn: user.permissions_boundary.as_deref(),
             missing_policies: Vec::new(),
             managed_arns: Vec::new(),
+            mfa_active: user.mfa_active,
         };
         for inline in &user.inline_policies {
             principal
@@ -93,6 +96,7 @@ impl<'a> Principal<'a> {
             boundary_arn: role.permissions_boundary.as_deref(),
             missing_policies: Vec::new(),
             managed_arns: Vec::new(),
+            mfa_active: None,
         };
         for inline in &role.inline_policies {
             principal
@@ -178,9 +182,25 @@ impl<'a> Principal<'a> {
             PrincipalKind::User => {
                 context
                     .set("aws:username", [self.name])
-                    .set("aws:PrincipalType", ["User"])
-                    .set_absent("aws:MultiFactorAuthPresent")
-                    .set_absent("aws:MultiFactorAuthAge");
+                    .set("aws:PrincipalType", ["User"]);
+                // Requests signed with long-term keys carry no MFA key; a
+                // user with an MFA device can also sign in with it, so the
+                // key is then the caller's choice; without a credential
+                // report nobody knows.
+                match self.mfa_active {
+                    Some(false) => {
+                        context
+                            .set_absent("aws:MultiFactorAuthPresent")
+                            .set_absent("aws:MultiFactorAuthAge");
+                    }
+                    Some(true) => {
+                        let reason = "it has an MFA device and can make requests with it";
+                        context
+                            .set_caller_chosen("aws:MultiFactorAuthPresent", reason)
+                            .set_caller_chosen("aws:MultiFactorAuthAge", reason);
+                    }
+                    None => {}
+                }
             }
             PrincipalKind::Role => {
                 context
@@ -205,7 +225,11 @@ impl<'a> Principal<'a> {
             .set_caller_chosen("aws:SecureTransport", "the caller chooses HTTPS")
             .set_caller_chosen("aws:RequestTag/", "the caller chooses the tags it sends")
             .set_caller_chosen("aws:TagKeys", "the caller chooses the tags it sends")
-            .set_caller_chosen("aws:RequestedRegion", "the caller chooses the region");
+            .set_caller_chosen("aws:RequestedRegion", "the caller chooses the region")
+            .set_caller_chosen(
+                "sts:ExternalId",
+                "an external id is no secret to principals of the same account",
+            );
         context
     }
 }

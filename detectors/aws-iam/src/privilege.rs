@@ -493,6 +493,7 @@ fn group_as_principal<'a>(account: &'a Account, group: &'a crate::Group) -> Prin
         boundary_arn: None,
         missing_policies: Vec::new(),
         managed_arns: Vec::new(),
+        mfa_active: Some(false),
     };
     for inline in &group.inline_policies {
         holder
@@ -648,7 +649,39 @@ impl Analysis<'_> {
                     request_context.set("iam:PassedToService", services.iter().copied());
                 }
                 let action_name = self.concrete_action(action, principal);
-                let decision = decide(principal, &request_context, &action_name, resource);
+                let decision = if action.starts_with("iam:Attach") {
+                    // Any policy that makes the target admin will do: the
+                    // first one a condition on iam:PolicyARN lets through.
+                    let partition = self.account.partition_or_default();
+                    let mut best: Option<Decision> = None;
+                    for policy in ["AdministratorAccess", "IAMFullAccess"] {
+                        request_context.set(
+                            "iam:PolicyARN",
+                            [format!("arn:{partition}:iam::aws:policy/{policy}")],
+                        );
+                        let mut decision =
+                            decide(principal, &request_context, &action_name, resource);
+                        decision.notes.push(format!("attaching {policy}"));
+                        let better = match (&best, decision.outcome) {
+                            (None, _) => true,
+                            (Some(_), Outcome::Allowed) => true,
+                            (Some(previous), Outcome::Uncertain) => {
+                                previous.outcome != Outcome::Allowed
+                            }
+                            _ => false,
+                        };
+                        let allowed = decision.outcome == Outcome::Allowed;
+                        if better {
+                            best = Some(decision);
+                        }
+                        if allowed {
+                            break;
+                        }
+                    }
+                    best.expect("two candidates were tried")
+                } else {
+                    decide(principal, &request_context, &action_name, resource)
+                };
                 match decision.outcome {
                     Outcome::Allowed => {}
                     Outcome::Uncertain => {
@@ -733,7 +766,7 @@ impl Analysis<'_> {
         &self,
         method: &Method,
         principal: &Principal<'_>,
-        _context: &Context,
+        context: &Context,
     ) -> Vec<(String, Option<String>)> {
         let account = self.account;
         let is_user = principal.kind == PrincipalKind::User;
@@ -804,6 +837,13 @@ impl Analysis<'_> {
                 .filter(|user| match password {
                     None => true,
                     Some(wanted) => user.password_enabled.is_none_or(|has| has == wanted),
+                })
+                // A user can hold two access keys: with both slots taken, a
+                // new key needs one deleted first.
+                .filter(|user| {
+                    method.id != "create-access-key"
+                        || user.access_keys.len() < 2
+                        || decide(principal, context, "iam:DeleteAccessKey", &user.arn).is_allowed()
                 })
                 .filter_map(|user| {
                     let gain = self.gain(

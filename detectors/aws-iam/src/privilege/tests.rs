@@ -206,10 +206,7 @@ fn a_deny_in_another_policy_removes_one_path_not_the_others() {
 #[test]
 fn a_condition_that_blocks_and_one_that_does_not() {
     let condition = |condition: Value| json!({"Statement": [{"Effect": "Allow", "Action": "iam:AttachUserPolicy", "Resource": "*", "Condition": condition}]});
-    let mfa = user(
-        "mfa",
-        condition(json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}})),
-    );
+    let mfa = || condition(json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}}));
     let office = user(
         "office",
         condition(json!({"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})),
@@ -220,14 +217,57 @@ fn a_condition_that_blocks_and_one_that_does_not() {
             json!({"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}}),
         ),
     );
-    let report = analyse(&account(vec![mfa, office, readonly], vec![]));
+    let iam_full = user(
+        "iam-full",
+        condition(json!({"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/IAMFullAccess"}})),
+    );
+    let mut estate = account(
+        vec![
+            user("keys-only", mfa()),
+            user("has-mfa", mfa()),
+            user("unknown-mfa", mfa()),
+            office,
+            readonly,
+            iam_full,
+        ],
+        vec![],
+    );
+    // The credential report says who has an MFA device.
+    for user in &mut estate.users {
+        user.mfa_active = match user.name.as_str() {
+            "has-mfa" => Some(true),
+            "unknown-mfa" => None,
+            _ => Some(false),
+        };
+    }
+    let report = analyse(&estate);
     assert!(
-        methods_of(&report, "mfa").is_empty(),
+        methods_of(&report, "keys-only").is_empty(),
         "long-term keys carry no MFA"
+    );
+    assert_eq!(
+        methods_of(&report, "has-mfa"),
+        [("attach-user-policy", "has-mfa")],
+        "it can sign in with its MFA device"
+    );
+    let unknown = report
+        .escalations
+        .iter()
+        .find(|e| e.principal.ends_with("user/unknown-mfa"))
+        .expect("reported as undecided");
+    assert!(
+        unknown.undecided[0].contains("aws:MultiFactorAuthPresent"),
+        "{:?}",
+        unknown.undecided
     );
     assert!(
         methods_of(&report, "readonly").is_empty(),
         "only ReadOnlyAccess may be attached"
+    );
+    assert_eq!(
+        methods_of(&report, "iam-full"),
+        [("attach-user-policy", "iam-full")],
+        "IAMFullAccess makes it IAM admin"
     );
     assert_eq!(
         methods_of(&report, "office"),
@@ -244,6 +284,46 @@ fn a_condition_that_blocks_and_one_that_does_not() {
             .contains("condition aws:SourceIp is not a barrier"),
         "{}",
         office.steps[0].reasoning
+    );
+}
+
+#[test]
+fn a_user_with_two_keys_takes_no_third() {
+    let any = user("any", allow(json!("iam:CreateAccessKey"), json!("*")));
+    let deleter = user(
+        "deleter",
+        allow(
+            json!(["iam:CreateAccessKey", "iam:DeleteAccessKey"]),
+            json!("*"),
+        ),
+    );
+    let mut estate = account(
+        vec![any, deleter, user("boss", allow(json!("*"), json!("*")))],
+        vec![],
+    );
+    let boss = estate
+        .users
+        .iter_mut()
+        .find(|u| u.name == "boss")
+        .expect("boss");
+    boss.access_keys = vec![
+        crate::AccessKey {
+            active: true,
+            ..Default::default()
+        },
+        crate::AccessKey {
+            active: false,
+            ..Default::default()
+        },
+    ];
+    let report = analyse(&estate);
+    assert!(
+        methods_of(&report, "any").is_empty(),
+        "both of boss's key slots are taken"
+    );
+    assert_eq!(
+        methods_of(&report, "deleter"),
+        [("create-access-key", "boss")]
     );
 }
 
