@@ -59,6 +59,34 @@ fn finding<'a>(report: &'a Value, rule: &str, name_suffix: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {rule} finding on {name_suffix}"))
 }
 
+/// `nhiscope scan` judging ages as of a fixed day, reporting JSON.
+fn offline_scan(scratch: &Scratch) -> assert_cmd::Command {
+    let mut command = scratch.nhiscope();
+    command.args(["scan", "-q", "--as-of", "2026-11-20", "-f", "json"]);
+    command
+}
+
+/// Points `command` at `endpoint` with test credentials and none of the
+/// developer's AWS setup (profiles, config files, instance metadata).
+fn isolated_aws<'c>(
+    command: &'c mut assert_cmd::Command,
+    endpoint: &str,
+    scratch: &Scratch,
+) -> &'c mut assert_cmd::Command {
+    let empty = scratch.write("aws/empty", "");
+    command
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_DEFAULT_REGION")
+}
+
 fn nodes_of<'a>(report: &'a Value, class: &str, kind: &str) -> Vec<&'a Value> {
     report["inventory"]["nodes"]
         .as_array()
@@ -71,17 +99,8 @@ fn nodes_of<'a>(report: &'a Value, class: &str, kind: &str) -> Vec<&'a Value> {
 #[test]
 fn the_cloudsplaining_export_is_imported_and_judged() {
     let scratch = Scratch::new();
-    let result = run(scratch
-        .nhiscope()
-        .args([
-            "scan",
-            "-q",
-            "--as-of",
-            "2026-11-20",
-            "-f",
-            "json",
-            "--aws-export",
-        ])
+    let result = run(offline_scan(&scratch)
+        .arg("--aws-export")
         .arg(cloudsplaining_export()));
     assert_eq!(result.code, 0, "{}", result.stderr);
     let report = json(&result);
@@ -140,17 +159,8 @@ fn the_cloudsplaining_export_is_imported_and_judged() {
 #[test]
 fn the_demo_estate_account_and_its_inventory() {
     let scratch = Scratch::new();
-    let result = run(scratch
-        .nhiscope()
-        .args([
-            "scan",
-            "-q",
-            "--as-of",
-            "2026-11-20",
-            "-f",
-            "json",
-            "--aws-export",
-        ])
+    let result = run(offline_scan(&scratch)
+        .arg("--aws-export")
         .arg(demo_exports()));
     assert_eq!(result.code, 0, "{}", result.stderr);
     let report = json(&result);
@@ -235,17 +245,8 @@ fn bad_exports_are_named_and_the_rest_is_collected() {
     let scratch = Scratch::new();
     let broken = scratch.write("exports/broken.json", "{\"UserDetailList\": [");
     let wrong = scratch.write("exports/other.json", "{\"kind\": \"List\", \"items\": []}");
-    let result = run(scratch
-        .nhiscope()
-        .args([
-            "scan",
-            "-q",
-            "--as-of",
-            "2026-11-20",
-            "-f",
-            "json",
-            "--aws-export",
-        ])
+    let result = run(offline_scan(&scratch)
+        .arg("--aws-export")
         .arg(&broken)
         .arg("--aws-export")
         .arg(scratch.path().join("exports"))
@@ -333,10 +334,18 @@ impl Estate {
             .spawn()
             .expect("the estate starts");
         let stdin = child.stdin.take().expect("stdin");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let stdout = child.stdout.take().expect("stdout");
+        // Owned from here on, so a failed start still stops the process.
+        let mut estate = Self {
+            child,
+            _stdin: stdin,
+            endpoint: String::new(),
+            log,
+        };
+        let mut stdout = BufReader::new(stdout);
         let started = Instant::now();
         let mut line = String::new();
-        loop {
+        while estate.endpoint.is_empty() {
             line.clear();
             let read = stdout
                 .read_line(&mut line)
@@ -347,19 +356,14 @@ impl Estate {
             );
             if let Some(ready) = line.strip_prefix("READY ") {
                 let ready: Value = serde_json::from_str(ready).expect("READY carries JSON");
-                let endpoint = ready["endpoint"].as_str().expect("endpoint").to_string();
-                return Self {
-                    child,
-                    _stdin: stdin,
-                    endpoint,
-                    log,
-                };
+                estate.endpoint = ready["endpoint"].as_str().expect("endpoint").to_string();
             }
             assert!(
                 started.elapsed() < Duration::from_secs(120),
                 "the AWS estate did not get ready in 2 minutes"
             );
         }
+        estate
     }
 
     /// nhiscope pointed at the estate, with nothing of the developer's AWS setup.
@@ -368,21 +372,11 @@ impl Estate {
     }
 
     fn scan_with(&self, scratch: &Scratch, extra: &[&str]) -> crate::support::Run {
-        let empty = scratch.write("aws/empty", "");
-        run(scratch
-            .nhiscope()
+        let mut command = scratch.nhiscope();
+        command
             .args(["scan", "-q", "--aws", "-f", "json"])
-            .args(extra)
-            .env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_CONFIG_FILE", &empty)
-            .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_DEFAULT_REGION"))
+            .args(extra);
+        run(isolated_aws(&mut command, &self.endpoint, scratch))
     }
 
     fn requests(&self) -> Vec<Value> {
@@ -677,28 +671,10 @@ fn several_accounts_through_assumed_roles() {
 #[test]
 fn a_live_account_that_cannot_be_reached_does_not_stop_the_others() {
     let scratch = Scratch::new();
-    let empty = scratch.write("aws/empty", "");
     // Nothing listens on port 9 of the loopback: every call fails.
-    let result = run(scratch
-        .nhiscope()
-        .args([
-            "scan",
-            "-q",
-            "--as-of",
-            "2026-11-20",
-            "-f",
-            "json",
-            "--aws",
-            "--aws-export",
-        ])
-        .arg(demo_exports())
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", &empty)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-        .env("AWS_EC2_METADATA_DISABLED", "true"));
+    let mut command = offline_scan(&scratch);
+    command.arg("--aws").arg("--aws-export").arg(demo_exports());
+    let result = run(isolated_aws(&mut command, "http://127.0.0.1:9", &scratch));
     assert_eq!(result.code, 3, "{}", result.stderr);
     let report = json(&result);
     let errors: Vec<&str> = report["source_errors"]

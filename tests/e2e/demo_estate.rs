@@ -120,7 +120,7 @@ fn the_demo_estate_yields_every_planted_credential_and_nothing_else() {
     assert_eq!(report["summary"]["findings_by_severity"]["critical"], 5);
     assert_eq!(report["scan"]["status"], "complete");
     assert_eq!(report["scan"]["number"], 1);
-    assert_eq!(report["scan"]["sources"][0]["items_scanned"], 13);
+    assert_eq!(report["scan"]["sources"][0]["items_scanned"], 15);
     let skipped = report["skipped"].as_array().expect("skipped");
     assert_eq!(skipped.len(), 1);
     assert!(

@@ -68,10 +68,17 @@ pub fn import(paths: &[PathBuf], out: &dyn NodeSink) -> Imported {
             Ok(account) => {
                 tracing::info!(file = %shown, account = %account.id, "imported authorization details");
                 let id = account.id.clone();
-                if imported.accounts.contains_key(&id) {
-                    out.error(Some(shown.clone()), format!("{shown}: a second authorization-details export of account {id}; only the first is used — pass one export per account"));
-                } else {
-                    imported.accounts.insert(id, (account, shown));
+                match imported.accounts.entry(id) {
+                    std::collections::btree_map::Entry::Occupied(entry) => out.error(
+                        Some(shown.clone()),
+                        format!(
+                            "{shown}: a second authorization-details export of account {}; only the first is used — pass one export per account",
+                            entry.key()
+                        ),
+                    ),
+                    std::collections::btree_map::Entry::Vacant(entry) => {
+                        entry.insert((account, shown));
+                    }
                 }
             }
             Err(ImportError::Json(_) | ImportError::Shape(_)) if !explicit => {

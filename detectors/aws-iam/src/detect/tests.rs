@@ -99,7 +99,10 @@ fn key_age_use_and_grace() {
     let assessment = assess(&estate, &Settings::new(at(NOW)));
     let candidate = "aws-long-lived-key-federation-candidate".to_string();
     // Three days old and unused: inside the grace period.
-    assert_eq!(rules_on(&assessment, "fresh-bot"), [candidate.clone()]);
+    assert_eq!(
+        rules_on(&assessment, "fresh-bot"),
+        std::slice::from_ref(&candidate)
+    );
     assert_eq!(
         rules_on(&assessment, "idle-bot"),
         ["aws-access-key-unused".to_string(), candidate.clone()]
