@@ -251,7 +251,9 @@ fn bad_exports_are_named_and_the_rest_is_collected() {
         .arg("--aws-export")
         .arg(scratch.path().join("exports"))
         .arg("--aws-export")
-        .arg(demo_exports()));
+        .arg(demo_exports())
+        .arg("--aws-export")
+        .arg(cloudsplaining_export()));
     assert_eq!(
         result.code, 3,
         "a failed file makes the scan incomplete: {}",
@@ -280,9 +282,14 @@ fn bad_exports_are_named_and_the_rest_is_collected() {
         skipped.contains(&wrong.display().to_string().as_str()),
         "a directory entry that is not an export is skipped and named: {skipped:?}"
     );
-    assert!(
-        !nodes_of(&report, "identity", "iam_user").is_empty(),
-        "the demo account was still collected"
+    let accounts: BTreeSet<&str> = nodes_of(&report, "source", "aws_account")
+        .iter()
+        .filter_map(|n| n["native_id"].as_str())
+        .collect();
+    assert_eq!(
+        accounts,
+        BTreeSet::from(["012345678901", "210987654321"]),
+        "both good accounts were still collected"
     );
     let store = run(scratch.nhiscope().args(["findings", "-f", "json"]));
     assert_eq!(store.code, 0, "the store stays readable: {}", store.stderr);
