@@ -436,15 +436,16 @@ pub fn analyse(account: &Account) -> PrivilegeReport {
             .capabilities
             .insert(principal.arn.to_string(), capabilities(principal, context));
     }
-    let group_capabilities: BTreeMap<&str, BTreeSet<&'static str>> = account
-        .groups
-        .iter()
-        .map(|group| {
-            let holder = group_as_principal(account, group);
-            let context = holder.context();
-            (group.name.as_str(), capabilities(&holder, &context))
-        })
-        .collect();
+    let mut group_capabilities: BTreeMap<&str, BTreeSet<&'static str>> = BTreeMap::new();
+    let mut group_admins: BTreeSet<&str> = BTreeSet::new();
+    for group in &account.groups {
+        let holder = group_as_principal(account, group);
+        let context = holder.context();
+        if admin_grant(&holder, &context).is_some() {
+            group_admins.insert(group.name.as_str());
+        }
+        group_capabilities.insert(group.name.as_str(), capabilities(&holder, &context));
+    }
     for (principal, context) in principals.iter().zip(&contexts) {
         for role in &account.roles {
             if role.arn == principal.arn {
@@ -464,6 +465,7 @@ pub fn analyse(account: &Account) -> PrivilegeReport {
         account,
         report: &report,
         group_capabilities: &group_capabilities,
+        group_admins: &group_admins,
     };
     for (principal, context) in principals.iter().zip(&contexts) {
         if report.admins.contains_key(principal.arn) {
@@ -600,6 +602,7 @@ struct Analysis<'r> {
     account: &'r Account,
     report: &'r PrivilegeReport,
     group_capabilities: &'r BTreeMap<&'r str, BTreeSet<&'static str>>,
+    group_admins: &'r BTreeSet<&'r str>,
 }
 
 impl Analysis<'_> {
@@ -821,10 +824,9 @@ impl Analysis<'_> {
                             self.group_capabilities.get(group.name.as_str()),
                         )
                         .or_else(|| {
-                            let holder = group_as_principal(account, group);
-                            admin_grant(&holder, &holder.context())
-                                .filter(|_| !self.is_admin(principal.arn))
-                                .map(|_| "it is admin-equivalent".to_string())
+                            (self.group_admins.contains(group.name.as_str())
+                                && !self.is_admin(principal.arn))
+                            .then(|| "it is admin-equivalent".to_string())
                         })?;
                     Some((group.arn.clone(), Some(gain)))
                 })

@@ -410,3 +410,24 @@ fn roles_that_can_be_assumed_chain_to_admin() {
             .all(|(_, hops, _)| !hops.contains(&arn("role", "unreachable")))
     );
 }
+
+#[test]
+fn joining_a_more_privileged_group() {
+    let joiner = user("joiner", allow(json!("iam:AddUserToGroup"), json!("*")));
+    let export = json!({
+        "UserDetailList": [joiner],
+        "RoleDetailList": [],
+        "GroupDetailList": [
+            {"GroupName": "admins", "GroupId": "admins", "Arn": arn("group", "admins"),
+             "GroupPolicyList": [{"PolicyName": "all", "PolicyDocument": allow(json!("*"), json!("*"))}]},
+            {"GroupName": "readers", "GroupId": "readers", "Arn": arn("group", "readers"),
+             "GroupPolicyList": [{"PolicyName": "read", "PolicyDocument": allow(json!("s3:ListBucket"), json!("*"))}]},
+        ],
+        "Policies": [],
+    });
+    let report = analyse(&parse_authorization_details(&export.to_string()).expect("valid"));
+    assert_eq!(
+        methods_of(&report, "joiner"),
+        [("add-user-to-group", "admins")]
+    );
+}
