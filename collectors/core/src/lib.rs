@@ -10,6 +10,7 @@
 
 mod context;
 mod error;
+mod recording;
 mod runner;
 mod sink;
 
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 
 pub use context::{Clock, CollectContext, FixedClock, Limits, SystemClock};
 pub use error::{CollectError, ConfigError};
+pub use recording::{Recorded, RecordingSink};
 pub use runner::{CollectorRun, Progress, ScanOutcome, run_collectors};
 pub use sink::NodeSink;
 

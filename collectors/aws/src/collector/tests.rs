@@ -2,53 +2,14 @@
 //! bad config is refused, and how bad files are reported.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use jiff::Timestamp;
-use nhiscope_collect::{FixedClock, Limits};
-use nhiscope_model::{Edge, EdgeKind, Finding, Node, ScanId};
+use nhiscope_collect::{FixedClock, Limits, RecordingSink};
+use nhiscope_model::{EdgeKind, Node, ScanId};
 use tokio_util::sync::CancellationToken;
 
 use super::*;
-
-#[derive(Default)]
-struct Recorded {
-    nodes: Vec<Node>,
-    edges: Vec<Edge>,
-    findings: Vec<Finding>,
-    errors: Vec<(Option<String>, String)>,
-    skipped: Vec<(String, String)>,
-}
-
-#[derive(Default)]
-struct RecordingSink(Mutex<Recorded>);
-
-impl NodeSink for RecordingSink {
-    fn node(&self, node: Node) {
-        self.0.lock().expect("not poisoned").nodes.push(node);
-    }
-    fn edge(&self, edge: Edge) {
-        self.0.lock().expect("not poisoned").edges.push(edge);
-    }
-    fn finding(&self, finding: Finding) {
-        self.0.lock().expect("not poisoned").findings.push(finding);
-    }
-    fn error(&self, location: Option<String>, message: String) {
-        self.0
-            .lock()
-            .expect("not poisoned")
-            .errors
-            .push((location, message));
-    }
-    fn skipped(&self, location: String, reason: &str, _size: Option<u64>) {
-        self.0
-            .lock()
-            .expect("not poisoned")
-            .skipped
-            .push((location, reason.to_string()));
-    }
-    fn scanned(&self, _count: u64) {}
-}
 
 fn demo_exports() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/demo-estate/exports/aws")
@@ -79,7 +40,7 @@ async fn the_demo_export_becomes_an_inventory() {
         .collect(&context(exports(&[&demo_exports()])), &sink)
         .await
         .expect("collected");
-    let recorded = sink.0.into_inner().expect("not poisoned");
+    let recorded = sink.into_recorded();
     assert!(recorded.errors.is_empty(), "{:?}", recorded.errors);
     let node = |native: &str| {
         recorded
@@ -197,7 +158,7 @@ async fn a_bad_file_is_named_and_a_missing_one_too() {
         .collect(&context(exports(&[&bad, &missing, &demo_exports()])), &sink)
         .await;
     assert!(result.is_ok(), "one account was collected");
-    let recorded = sink.0.into_inner().expect("not poisoned");
+    let recorded = sink.into_recorded();
     let messages: Vec<&str> = recorded.errors.iter().map(|(_, m)| m.as_str()).collect();
     assert!(
         messages

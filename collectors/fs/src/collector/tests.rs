@@ -1,56 +1,14 @@
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use jiff::Timestamp;
-use nhiscope_collect::{FixedClock, Limits};
-use nhiscope_model::{Edge, Finding, Location, Node, ScanId};
+use nhiscope_collect::{FixedClock, Limits, Recorded, RecordingSink};
+use nhiscope_model::{Location, ScanId};
 use tokio_util::sync::CancellationToken;
 
 use super::*;
 
 const KEY_ID: &str = "AKIAUJZDEGXDNCF32EPF";
 const SECRET: &str = "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";
-
-#[derive(Default)]
-struct Recorded {
-    nodes: Vec<Node>,
-    edges: Vec<Edge>,
-    findings: Vec<Finding>,
-    errors: Vec<(Option<String>, String)>,
-    skipped: Vec<(String, String)>,
-    scanned: u64,
-}
-
-#[derive(Default)]
-struct RecordingSink(Mutex<Recorded>);
-
-impl NodeSink for RecordingSink {
-    fn node(&self, node: Node) {
-        self.0.lock().expect("not poisoned").nodes.push(node);
-    }
-    fn edge(&self, edge: Edge) {
-        self.0.lock().expect("not poisoned").edges.push(edge);
-    }
-    fn finding(&self, finding: Finding) {
-        self.0.lock().expect("not poisoned").findings.push(finding);
-    }
-    fn error(&self, location: Option<String>, message: String) {
-        self.0
-            .lock()
-            .expect("not poisoned")
-            .errors
-            .push((location, message));
-    }
-    fn skipped(&self, location: String, reason: &str, _size: Option<u64>) {
-        self.0
-            .lock()
-            .expect("not poisoned")
-            .skipped
-            .push((location, reason.to_string()));
-    }
-    fn scanned(&self, count: u64) {
-        self.0.lock().expect("not poisoned").scanned += count;
-    }
-}
 
 fn context(config: toml::Table) -> CollectContext {
     CollectContext {
@@ -77,7 +35,7 @@ async fn collect(config: toml::Table) -> (Result<(), CollectError>, Recorded) {
     let collector = FsCollector::new(RuleSet::builtin());
     let sink = RecordingSink::default();
     let result = collector.collect(&context(config), &sink).await;
-    (result, sink.0.into_inner().expect("not poisoned"))
+    (result, sink.into_recorded())
 }
 
 fn estate() -> tempfile::TempDir {

@@ -1,12 +1,8 @@
-use std::{
-    path::Path,
-    process::Command,
-    sync::{Arc, Mutex},
-};
+use std::{path::Path, process::Command, sync::Arc};
 
 use jiff::Timestamp;
-use nhiscope_collect::{FixedClock, Limits};
-use nhiscope_model::{Edge, Finding, Location, Node, ScanId};
+use nhiscope_collect::{FixedClock, Limits, Recorded, RecordingSink};
+use nhiscope_model::{Finding, Location, ScanId};
 use tokio_util::sync::CancellationToken;
 
 use super::*;
@@ -14,44 +10,6 @@ use super::*;
 const KEY_ID: &str = "AKIAUJZDEGXDNCF32EPF";
 const SECRET: &str = "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";
 const TOKEN: &str = "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";
-
-#[derive(Default)]
-struct Recorded {
-    nodes: Vec<Node>,
-    edges: Vec<Edge>,
-    findings: Vec<Finding>,
-    errors: Vec<String>,
-    skipped: Vec<(String, String)>,
-    scanned: u64,
-}
-
-#[derive(Default)]
-struct RecordingSink(Mutex<Recorded>);
-
-impl NodeSink for RecordingSink {
-    fn node(&self, node: Node) {
-        self.0.lock().expect("not poisoned").nodes.push(node);
-    }
-    fn edge(&self, edge: Edge) {
-        self.0.lock().expect("not poisoned").edges.push(edge);
-    }
-    fn finding(&self, finding: Finding) {
-        self.0.lock().expect("not poisoned").findings.push(finding);
-    }
-    fn error(&self, _location: Option<String>, message: String) {
-        self.0.lock().expect("not poisoned").errors.push(message);
-    }
-    fn skipped(&self, location: String, reason: &str, _size: Option<u64>) {
-        self.0
-            .lock()
-            .expect("not poisoned")
-            .skipped
-            .push((location, reason.into()));
-    }
-    fn scanned(&self, count: u64) {
-        self.0.lock().expect("not poisoned").scanned += count;
-    }
-}
 
 fn git(dir: &Path, args: &[&str], date: &str) {
     let status = Command::new("git")
@@ -143,7 +101,7 @@ async fn collect(repo: &Path, extra: &str) -> (Result<(), CollectError>, Recorde
     let collector = GitCollector::new(RuleSet::builtin());
     let sink = RecordingSink::default();
     let result = collector.collect(&context(section), &sink).await;
-    (result, sink.0.into_inner().expect("not poisoned"))
+    (result, sink.into_recorded())
 }
 
 fn summary(findings: &[Finding]) -> Vec<(String, String, String, u64, u64)> {
@@ -307,7 +265,9 @@ async fn a_directory_that_is_not_a_repository_is_a_clear_error() {
     assert!(result.is_err());
     assert_eq!(recorded.errors.len(), 1);
     assert!(
-        recorded.errors[0].contains("not a readable git repository"),
+        recorded.errors[0]
+            .1
+            .contains("not a readable git repository"),
         "{:?}",
         recorded.errors
     );
