@@ -626,6 +626,12 @@ impl Analysis<'_> {
             .then(|| format!("it may {} and the principal may not", extra.join(", ")))
     }
 
+    /// `target` with what it gains the principal, when it is more privileged.
+    fn privileged_target(&self, principal: &str, target: &str) -> Option<(String, Option<String>)> {
+        let gain = self.gain(principal, target, self.report.capabilities.get(target))?;
+        Some((target.to_string(), Some(gain)))
+    }
+
     fn check(
         &self,
         method: &'static Method,
@@ -847,27 +853,13 @@ impl Analysis<'_> {
                         || user.access_keys.len() < 2
                         || decide(principal, context, "iam:DeleteAccessKey", &user.arn).is_allowed()
                 })
-                .filter_map(|user| {
-                    let gain = self.gain(
-                        principal.arn,
-                        &user.arn,
-                        self.report.capabilities.get(&user.arn),
-                    )?;
-                    Some((user.arn.clone(), Some(gain)))
-                })
+                .filter_map(|user| self.privileged_target(principal.arn, &user.arn))
                 .collect(),
             Target::PrivilegedRole => account
                 .roles
                 .iter()
                 .filter(|role| role.arn != principal.arn && !role.is_service_linked())
-                .filter_map(|role| {
-                    let gain = self.gain(
-                        principal.arn,
-                        &role.arn,
-                        self.report.capabilities.get(&role.arn),
-                    )?;
-                    Some((role.arn.clone(), Some(gain)))
-                })
+                .filter_map(|role| self.privileged_target(principal.arn, &role.arn))
                 .collect(),
             Target::OwnBoundary if principal.boundary_arn.is_some() => {
                 vec![(principal.arn.to_string(), None)]
@@ -888,14 +880,7 @@ impl Analysis<'_> {
                             .any(|service| trusts_service(trust, service))
                     })
                 })
-                .filter_map(|role| {
-                    let gain = self.gain(
-                        principal.arn,
-                        &role.arn,
-                        self.report.capabilities.get(&role.arn),
-                    )?;
-                    Some((role.arn.clone(), Some(gain)))
-                })
+                .filter_map(|role| self.privileged_target(principal.arn, &role.arn))
                 .collect(),
         }
     }
