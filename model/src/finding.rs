@@ -126,6 +126,16 @@ impl SeverityCounts {
             .join(", ")
     }
 
+    /// The total and its breakdown, as summaries print it: `no findings`,
+    /// `1 finding (1 high)`, `3 findings (2 critical, 1 high)`.
+    pub fn summary(&self) -> String {
+        match self.total() {
+            0 => "no findings".to_string(),
+            1 => format!("1 finding ({})", self.describe()),
+            total => format!("{total} findings ({})", self.describe()),
+        }
+    }
+
     fn slot(&mut self, severity: Severity) -> &mut u64 {
         match severity {
             Severity::Critical => &mut self.critical,
@@ -288,6 +298,16 @@ mod tests {
             error.to_string(),
             "unknown severity `severe`: expected one of critical, high, medium, low, info"
         );
+    }
+
+    #[test]
+    fn counts_summarise_in_one_phrase() {
+        let mut counts = SeverityCounts::default();
+        assert_eq!(counts.summary(), "no findings");
+        counts.add(Severity::High, 1);
+        assert_eq!(counts.summary(), "1 finding (1 high)");
+        counts.add(Severity::Critical, 2);
+        assert_eq!(counts.summary(), "3 findings (2 critical, 1 high)");
     }
 
     #[test]

@@ -26,7 +26,7 @@ impl Report for MarkdownReport {
         let findings = scan.inventory.findings_by_severity();
         let counts = SeverityCounts::of(findings.iter().copied());
         let number = record.number.map_or_else(String::new, |n| format!(" #{n}"));
-        writeln!(out, "## nhiscope scan{number}: {}", verdict(&counts))?;
+        writeln!(out, "## nhiscope scan{number}: {}", counts.summary())?;
         writeln!(out)?;
         let items: u64 = record.sources.iter().map(|s| s.items_scanned).sum();
         writeln!(
@@ -178,19 +178,6 @@ impl Report for MarkdownReport {
             )?;
         }
         Ok(())
-    }
-}
-
-fn verdict(counts: &SeverityCounts) -> String {
-    if counts.total() == 0 {
-        "no findings".to_string()
-    } else {
-        let noun = if counts.total() == 1 {
-            "finding"
-        } else {
-            "findings"
-        };
-        format!("{} {noun} ({})", counts.total(), counts.describe())
     }
 }
 

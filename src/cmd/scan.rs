@@ -423,16 +423,7 @@ fn scan_record(scan_id: ScanId, started_at: Timestamp, outcome: &ScanOutcome) ->
 
 fn summary_line(record: &ScanRecord, outcome: &ScanOutcome, store: Option<&Store>) -> String {
     let counts = SeverityCounts::of(outcome.inventory.findings());
-    let findings_text = if counts.total() == 0 {
-        "no findings".to_string()
-    } else {
-        let noun = if counts.total() == 1 {
-            "finding"
-        } else {
-            "findings"
-        };
-        format!("{} {noun} ({})", counts.total(), counts.describe())
-    };
+    let findings_text = counts.summary();
     let stored = match (store, record.number) {
         (Some(store), Some(number)) => {
             format!("stored as scan #{number} in {}", store.path().display())
