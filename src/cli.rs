@@ -61,7 +61,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan sources, store the scan and report what was found.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the stored scans.
     Scans(ScansArgs),
     /// List the findings of a stored scan.
@@ -261,6 +261,34 @@ pub struct ScanArgs {
     pub as_of: Option<jiff::Timestamp>,
     #[command(flatten)]
     pub aws: AwsArgs,
+    #[command(flatten)]
+    pub k8s: K8sArgs,
+}
+
+/// Kubernetes sources of `nhiscope scan` (also `[kubernetes]` in the config).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Kubernetes")]
+pub struct K8sArgs {
+    /// Collect Kubernetes live through the kubeconfig's current context
+    /// (get and list calls only).
+    #[arg(long)]
+    pub k8s: bool,
+    /// Read this kubeconfig context (implies --k8s); repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub context: Vec<String>,
+    /// Read every context of the kubeconfig (implies --k8s).
+    #[arg(long)]
+    pub all_contexts: bool,
+    /// The kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Use the pod's own service account (when running inside a cluster).
+    #[arg(long)]
+    pub in_cluster: bool,
+    /// Import a `kubectl get ... -o json|yaml` export, a manifest file, or a
+    /// directory of them (one cluster per path); repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub k8s_export: Vec<PathBuf>,
 }
 
 /// AWS sources of `nhiscope scan` (also `[aws]` in the config).

@@ -146,7 +146,13 @@ fn resolve_paths(section: &mut toml::Table, base: &Path) {
     if base.as_os_str().is_empty() {
         return;
     }
-    for key in ["paths", "exports"] {
+    for key in ["paths", "exports", "manifests", "kubeconfig"] {
+        if let Some(toml::Value::String(text)) = section.get_mut(key)
+            && Path::new(text.as_str()).is_relative()
+        {
+            *text = base.join(text.as_str()).display().to_string();
+            continue;
+        }
         let Some(toml::Value::Array(paths)) = section.get_mut(key) else {
             continue;
         };
@@ -204,7 +210,7 @@ mod tests {
         );
         assert_eq!(
             error("[azure]\ntenant = \"x\"\n"),
-            "conf/nhiscope.toml: unknown section [azure]; the sections are scan, fs, git, aws"
+            "conf/nhiscope.toml: unknown section [azure]; the sections are scan, fs, git, aws, kubernetes"
         );
         assert!(
             error("[scan]\nfail_on = \"severe\"\n")

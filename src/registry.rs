@@ -6,6 +6,7 @@ use nhiscope_collect::Collector;
 use nhiscope_collector_aws::AwsCollector;
 use nhiscope_collector_fs::FsCollector;
 use nhiscope_collector_git::GitCollector;
+use nhiscope_collector_k8s::K8sCollector;
 use nhiscope_model::RuleDescriptor;
 use nhiscope_secrets::RuleSet;
 
@@ -14,8 +15,9 @@ use nhiscope_secrets::RuleSet;
 pub fn collectors(rules: Arc<RuleSet>) -> Vec<Arc<dyn Collector>> {
     vec![
         Arc::new(FsCollector::new(rules.clone())),
-        Arc::new(GitCollector::new(rules)),
+        Arc::new(GitCollector::new(rules.clone())),
         Arc::new(AwsCollector),
+        Arc::new(K8sCollector::new(rules)),
     ]
 }
 
@@ -31,12 +33,12 @@ pub fn rule_descriptors(rules: &RuleSet) -> Vec<RuleDescriptor> {
     });
     let aws_detectors = nhiscope_aws_iam::DETECTORS
         .iter()
-        .map(|detector| RuleDescriptor {
-            id: detector.id.to_string(),
-            description: detector.description.to_string(),
-            remediation: detector.remediation.to_string(),
-            severity: detector.severity,
-            tags: vec!["aws".to_string(), "iam".to_string()],
-        });
-    secret_rules.chain(aws_detectors).collect()
+        .map(|detector| detector.descriptor(&["aws", "iam"]));
+    let k8s_detectors = nhiscope_k8s::DETECTORS
+        .iter()
+        .map(|detector| detector.descriptor(&["kubernetes"]));
+    secret_rules
+        .chain(aws_detectors)
+        .chain(k8s_detectors)
+        .collect()
 }

@@ -31,6 +31,7 @@ fn record(started: &str, tool_version: &str) -> ScanRecord {
             succeeded: true,
             items_scanned: 12,
             duration_ms: 34,
+            objects_read: Default::default(),
         }],
         errors: vec![SourceError {
             collector: "fs".into(),

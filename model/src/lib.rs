@@ -30,7 +30,7 @@ pub use node::{
     SourceType, Timestamps, WorkloadType,
 };
 pub use redacted::{Fingerprint, Redacted};
-pub use rule::RuleDescriptor;
+pub use rule::{Detector, RuleDescriptor};
 pub use scan::{ScanId, ScanRecord, ScanStatus, Skipped, SourceError, SourceSummary};
 
 /// The attribute map carried by nodes and edges: provider-specific facts that do

@@ -46,6 +46,8 @@ type_names! {
         DaemonSet = "daemon_set",
         /// A Kubernetes replica set.
         ReplicaSet = "replica_set",
+        /// A Kubernetes replication controller (the replica set's predecessor).
+        ReplicationController = "replication_controller",
         /// A Kubernetes job.
         Job = "job",
         /// A Kubernetes cron job.

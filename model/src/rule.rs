@@ -20,3 +20,47 @@ pub struct RuleDescriptor {
     /// Tags (`aws`, `key`, ...).
     pub tags: Vec<String>,
 }
+
+/// A governance detector's catalogue entry (`aws-access-key-unrotated`,
+/// `k8s-rbac-secret-read`): what reports say about its findings. Detector
+/// crates list theirs in a static table; the binary turns each into a
+/// [`RuleDescriptor`] with [`Detector::descriptor`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Detector {
+    /// The stable id.
+    pub id: &'static str,
+    /// One line saying what it flags.
+    pub description: &'static str,
+    /// The default severity.
+    pub severity: Severity,
+    /// What to do.
+    pub remediation: &'static str,
+}
+
+impl Detector {
+    /// A catalogue entry.
+    pub const fn new(
+        id: &'static str,
+        severity: Severity,
+        description: &'static str,
+        remediation: &'static str,
+    ) -> Self {
+        Self {
+            id,
+            description,
+            severity,
+            remediation,
+        }
+    }
+
+    /// The entry as reports describe rules, with `tags`.
+    pub fn descriptor(&self, tags: &[&str]) -> RuleDescriptor {
+        RuleDescriptor {
+            id: self.id.to_string(),
+            description: self.description.to_string(),
+            remediation: self.remediation.to_string(),
+            severity: self.severity,
+            tags: tags.iter().map(|tag| tag.to_string()).collect(),
+        }
+    }
+}

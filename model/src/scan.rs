@@ -78,6 +78,10 @@ pub struct SourceSummary {
     pub items_scanned: u64,
     /// How long it ran, in milliseconds.
     pub duration_ms: u64,
+    /// How many objects of each kind it read (`ClusterRole: 68`), for sources
+    /// whose inputs hold many kinds, so a reader can check nothing was missed.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub objects_read: std::collections::BTreeMap<String, u64>,
 }
 
 /// A failure reading a source or an item in it. Recorded, shown, never fatal to

@@ -27,6 +27,7 @@ fn scan() -> (ScanRecord, Inventory) {
             succeeded: true,
             items_scanned: 41,
             duration_ms: 1480,
+            objects_read: Default::default(),
         }],
         errors: vec![SourceError {
             collector: "fs".into(),

@@ -40,6 +40,14 @@ impl Report for TextReport {
             record.id,
             record.status.as_str()
         )?;
+        for source in record.sources.iter().filter(|s| !s.objects_read.is_empty()) {
+            let kinds: Vec<String> = source
+                .objects_read
+                .iter()
+                .map(|(kind, count)| format!("{count} {kind}"))
+                .collect();
+            writeln!(out, "Read by {}: {}", source.collector, kinds.join(", "))?;
+        }
 
         let mut by_class: BTreeMap<&str, usize> = BTreeMap::new();
         for ((class, _), count) in inventory.node_counts() {

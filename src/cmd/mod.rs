@@ -32,7 +32,7 @@ use crate::{
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
-        Command::Scan(args) => scan::run(&cli.global, args).await,
+        Command::Scan(args) => scan::run(&cli.global, *args).await,
         Command::Scans(args) => scans::run(&cli.global, &args),
         Command::Findings(args) => findings::run(&cli.global, &args),
         Command::Report(args) => report::run(&cli.global, &args),

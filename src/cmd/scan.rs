@@ -183,6 +183,7 @@ fn apply_arguments(config: &mut Config, args: &ScanArgs) -> anyhow::Result<()> {
         config.scan.max_file_size = Some(size);
     }
     apply_aws_arguments(config, &args.aws);
+    apply_k8s_arguments(config, &args.k8s);
     let paths: Vec<PathBuf> = if args.paths.is_empty() && config.collectors.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -248,6 +249,8 @@ fn apply_arguments(config: &mut Config, args: &ScanArgs) -> anyhow::Result<()> {
         }
     }
 
+    manifests_from_paths(config);
+
     if args.no_history {
         config.collectors.remove("git");
         return Ok(());
@@ -312,6 +315,82 @@ fn apply_aws_arguments(config: &mut Config, aws: &crate::cli::AwsArgs) {
     );
 }
 
+/// `--k8s*` flags into the `[kubernetes]` section: any of them enables the
+/// collector; exports and contexts are added to the configured ones.
+fn apply_k8s_arguments(config: &mut Config, k8s: &crate::cli::K8sArgs) {
+    let live = k8s.k8s || !k8s.context.is_empty() || k8s.all_contexts || k8s.in_cluster;
+    if !live && k8s.k8s_export.is_empty() && k8s.kubeconfig.is_none() {
+        return;
+    }
+    let text = |value: String| toml::Value::String(value);
+    let section = section(config, "kubernetes");
+    if live || k8s.kubeconfig.is_some() {
+        section.insert("live".into(), toml::Value::Boolean(true));
+    }
+    if k8s.all_contexts {
+        section.insert("all_contexts".into(), toml::Value::Boolean(true));
+    }
+    if k8s.in_cluster {
+        section.insert("in_cluster".into(), toml::Value::Boolean(true));
+    }
+    if let Some(kubeconfig) = &k8s.kubeconfig {
+        section.insert("kubeconfig".into(), text(kubeconfig.display().to_string()));
+    }
+    let mut extend = |key: &str, values: Vec<String>| {
+        if values.is_empty() {
+            return;
+        }
+        if let toml::Value::Array(list) = section
+            .entry(key)
+            .or_insert_with(|| toml::Value::Array(Vec::new()))
+        {
+            list.extend(values.into_iter().map(text));
+        }
+    };
+    extend("contexts", k8s.context.clone());
+    extend(
+        "exports",
+        k8s.k8s_export
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+    );
+}
+
+/// The directories and files the `fs` collector walks are searched for
+/// Kubernetes manifests and exports too (`[kubernetes] manifests`), with the
+/// same exclusions, unless the config names `manifests` itself (an empty
+/// list turns the search off).
+fn manifests_from_paths(config: &mut Config) {
+    let Some(toml::Value::Table(fs)) = config.collectors.get("fs").cloned() else {
+        return;
+    };
+    let paths: Vec<toml::Value> = fs
+        .get("paths")
+        .and_then(toml::Value::as_array)
+        .map(|paths| {
+            paths
+                .iter()
+                .filter(|path| path.as_str() != Some("-"))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    if paths.is_empty() {
+        return;
+    }
+    let section = section(config, "kubernetes");
+    if section.contains_key("manifests") {
+        return;
+    }
+    section.insert("manifests".into(), toml::Value::Array(paths));
+    for key in ["exclude", "include_ignored", "max_file_size"] {
+        if let Some(value) = fs.get(key) {
+            section.entry(key).or_insert_with(|| value.clone());
+        }
+    }
+}
+
 /// The collector section `name`, created empty when missing.
 fn section<'a>(config: &'a mut Config, name: &str) -> &'a mut toml::Table {
     let value = config
@@ -344,18 +423,14 @@ fn check_paths(config: &Config) -> anyhow::Result<()> {
 
 /// What a collector's section says it scans, for the scan summary.
 fn targets(section: &toml::Table) -> Vec<String> {
-    let mut targets: Vec<String> = match section
-        .get("paths")
-        .or_else(|| section.get("repos"))
-        .or_else(|| section.get("exports"))
-    {
-        Some(toml::Value::Array(paths)) => paths
-            .iter()
-            .filter_map(toml::Value::as_str)
-            .map(str::to_string)
-            .collect(),
-        _ => Vec::new(),
-    };
+    let mut targets: Vec<String> = ["paths", "repos", "exports", "manifests", "contexts"]
+        .iter()
+        .filter_map(|key| section.get(*key).and_then(toml::Value::as_array))
+        .flatten()
+        .filter_map(toml::Value::as_str)
+        .map(str::to_string)
+        .collect();
+    targets.dedup();
     if section.get("live").and_then(toml::Value::as_bool) == Some(true) {
         targets.push("live".to_string());
     }

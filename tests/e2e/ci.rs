@@ -97,7 +97,7 @@ fn the_demo_estate_sarif_is_accepted_by_code_scanning() {
             >= 150,
         "every rule that can fire is listed"
     );
-    assert_eq!(run["results"].as_array().expect("results").len(), 13);
+    assert_eq!(run["results"].as_array().expect("results").len(), 44);
     let text = serde_json::to_string(&sarif).expect("serialises");
     assert!(
         !text.contains("4Y7p4tD14z4gzM+jppZxO4z7KdcwjOoGUI01iEFT"),
@@ -143,22 +143,22 @@ fn one_run_writes_several_reports() {
         ]));
     assert_eq!(result.code, 0, "{}", result.stderr);
     assert!(
-        result
-            .stdout
-            .starts_with("## nhiscope scan #1: 13 findings (5 critical, 7 high, 1 medium)"),
+        result.stdout.starts_with(
+            "## nhiscope scan #1: 44 findings (13 critical, 22 high, 6 medium, 3 low)"
+        ),
         "{}",
         result.stdout
     );
     assert_eq!(
         read_json(&scratch.path().join("out.json"))["summary"]["findings"],
-        13
+        44
     );
     assert_eq!(
         read_json(&scratch.path().join("out.sarif"))["version"],
         "2.1.0"
     );
     let csv = std::fs::read_to_string(scratch.path().join("out.csv")).expect("csv");
-    assert_eq!(csv.lines().count(), 14, "a header and a row per finding");
+    assert_eq!(csv.lines().count(), 45, "a header and a row per finding");
     let result = run(scratch
         .nhiscope()
         .args(["scan", ".", "-o", "json=-", "-o", "sarif=-"]));

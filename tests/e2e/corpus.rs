@@ -46,7 +46,14 @@ fn every_planted_secret_is_found_and_no_decoy_is() {
     assert_eq!(result.code, 0, "{}", result.stderr);
     let report = json(&result);
     let root = repo.display().to_string();
-    let findings = report["findings"].as_array().expect("findings");
+    // The corpus is about secrets in files; what the Kubernetes collector
+    // says about manifests it meets is judged by its own tests.
+    let findings: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|finding| finding["location"]["type"] == "file")
+        .collect();
 
     // Where each finding is: its place in the working tree, or in history.
     let places = |finding: &serde_json::Value| -> Vec<(String, u64)> {
@@ -83,6 +90,7 @@ fn every_planted_secret_is_found_and_no_decoy_is() {
         let value = secret["value_sha256"].as_str().expect("value_sha256");
         let matching: Vec<&serde_json::Value> = findings
             .iter()
+            .copied()
             .filter(|f| f["evidence"]["fingerprint"] == value)
             .filter(|f| {
                 places(f)

@@ -2,8 +2,28 @@
 
 use crate::support::{Scratch, demo_estate, json, run};
 
-/// Every credential planted in the demo estate, as (rule, file, line).
+/// Every credential planted in the demo estate's files, as (rule, file, line):
+/// the application repository's, and those in the cluster export (a `kubectl
+/// get -o json` export carries Secret values, base64-encoded, and env values).
 const PLANTED: &[(&str, &str, u64)] = &[
+    ("jwt", "exports/k8s/payments-prod.json", 475),
+    (
+        "generic-secret-assignment",
+        "exports/k8s/payments-prod.json",
+        497,
+    ),
+    ("slack-webhook-url", "exports/k8s/payments-prod.json", 523),
+    ("vault-service-token", "exports/k8s/payments-prod.json", 524),
+    ("aws-access-key-id", "exports/k8s/payments-prod.json", 549),
+    (
+        "generic-secret-assignment",
+        "exports/k8s/payments-prod.json",
+        550,
+    ),
+    ("github-pat", "exports/k8s/payments-prod.json", 739),
+    ("slack-bot-token", "exports/k8s/payments-prod.json", 6408),
+    ("slack-bot-token", "exports/k8s/payments-prod.json", 8529),
+    ("slack-bot-token", "exports/k8s/payments-prod.json", 8653),
     ("stripe-secret-key", "payments-service/.env", 2),
     ("slack-bot-token", "payments-service/.env", 3),
     ("openai-api-key", "payments-service/.env", 4),
@@ -48,7 +68,118 @@ const PLANTED: &[(&str, &str, u64)] = &[
 ];
 
 /// The files that hold the planted credentials.
-const FILES_WITH_FINDINGS: usize = 7;
+const FILES_WITH_FINDINGS: usize = 8;
+
+/// What the Kubernetes collector finds in the estate, as (rule, cluster,
+/// object): the EKS cluster export (fixtures/demo-estate/exports/README.md
+/// says why each is there) and the repository's manifests.
+const CLUSTER_FINDINGS: &[(&str, &str, &str)] = &[
+    (
+        "k8s-binding-dangling-subject",
+        "payments-prod",
+        "payments/RoleBinding/old-migrator-edit",
+    ),
+    (
+        "k8s-credential-in-manifest",
+        "payments-prod",
+        "payments/ConfigMap/payments-api-settings",
+    ),
+    (
+        "k8s-credential-in-manifest",
+        "payments-prod",
+        "reporting/CronJob/nightly-export",
+    ),
+    (
+        "k8s-credential-in-manifest",
+        "[ESTATE]",
+        "payments/Secret/payments-notifications",
+    ),
+    (
+        "k8s-credential-in-manifest",
+        "[ESTATE]",
+        "payments/Secret/payments-notifications",
+    ),
+    (
+        "k8s-default-service-account-automount",
+        "[ESTATE]",
+        "payments/Deployment/payments-api",
+    ),
+    (
+        "k8s-default-service-account-automount",
+        "payments-prod",
+        "default/Pod/debug-shell",
+    ),
+    (
+        "k8s-default-service-account-automount",
+        "payments-prod",
+        "kube-system/DaemonSet/eks-pod-identity-agent",
+    ),
+    (
+        "k8s-host-identity-exposure",
+        "payments-prod",
+        "kube-system/DaemonSet/aws-node",
+    ),
+    (
+        "k8s-host-identity-exposure",
+        "payments-prod",
+        "kube-system/DaemonSet/eks-pod-identity-agent",
+    ),
+    (
+        "k8s-host-identity-exposure",
+        "payments-prod",
+        "kube-system/DaemonSet/kube-proxy",
+    ),
+    (
+        "k8s-host-identity-exposure",
+        "payments-prod",
+        "monitoring/DaemonSet/node-agent",
+    ),
+    (
+        "k8s-host-identity-exposure",
+        "payments-prod",
+        "monitoring/DaemonSet/node-agent",
+    ),
+    (
+        "k8s-host-identity-exposure",
+        "payments-prod",
+        "monitoring/DaemonSet/node-agent",
+    ),
+    (
+        "k8s-rbac-cluster-admin",
+        "payments-prod",
+        "ci/ServiceAccount/ci-deployer",
+    ),
+    (
+        "k8s-rbac-secret-read",
+        "payments-prod",
+        "monitoring/ServiceAccount/node-agent",
+    ),
+    (
+        "k8s-rbac-workload-create",
+        "payments-prod",
+        "kube-system/ServiceAccount/deploy-bot",
+    ),
+    (
+        "k8s-service-account-orphaned",
+        "payments-prod",
+        "ci/ServiceAccount/ci-deployer",
+    ),
+    (
+        "k8s-service-account-orphaned",
+        "payments-prod",
+        "kube-system/ServiceAccount/deploy-bot",
+    ),
+    (
+        "k8s-service-account-token-secret",
+        "payments-prod",
+        "ci/Secret/ci-deployer-token",
+    ),
+    (
+        "k8s-static-cloud-credential",
+        "payments-prod",
+        "reporting/Secret/legacy-reporting-aws",
+    ),
+];
 
 #[test]
 fn the_demo_estate_yields_every_planted_credential_and_nothing_else() {
@@ -61,15 +192,17 @@ fn the_demo_estate_yields_every_planted_credential_and_nothing_else() {
         .args(["--format", "json"]));
     assert_eq!(result.code, 0, "stderr: {}", result.stderr);
     let report = json(&result);
+    let all_findings = report["findings"].as_array().expect("findings");
+    let (file_findings, cluster_findings): (Vec<&serde_json::Value>, Vec<&serde_json::Value>) =
+        all_findings
+            .iter()
+            .partition(|finding| finding["location"]["type"] == "file");
 
     let prefix = format!("{}/", estate.display());
-    let mut found: Vec<(String, String, u64)> = report["findings"]
-        .as_array()
-        .expect("findings")
+    let mut found: Vec<(String, String, u64)> = file_findings
         .iter()
         .map(|finding| {
             let location = &finding["location"];
-            assert_eq!(location["type"], "file");
             let path = location["path"].as_str().expect("a path");
             (
                 finding["rule_id"].as_str().expect("a rule").to_string(),
@@ -85,8 +218,40 @@ fn the_demo_estate_yields_every_planted_credential_and_nothing_else() {
         .collect();
     assert_eq!(found, expected);
 
-    // Every finding's credential is in the inventory, exposed in its file,
-    // and every file is in the scanned directory.
+    let estate_name = estate.display().to_string();
+    let mut clusters: Vec<(String, String, String)> = cluster_findings
+        .iter()
+        .map(|finding| {
+            let location = &finding["location"];
+            assert_eq!(location["type"], "resource");
+            assert_eq!(location["provider"], "kubernetes");
+            let scope = location["scope"].as_str().expect("a cluster");
+            (
+                finding["rule_id"].as_str().expect("a rule").to_string(),
+                if scope == estate_name {
+                    "[ESTATE]".to_string()
+                } else {
+                    scope.to_string()
+                },
+                location["resource"]
+                    .as_str()
+                    .expect("an object")
+                    .to_string(),
+            )
+        })
+        .collect();
+    clusters.sort();
+    let mut expected: Vec<(String, String, String)> = CLUSTER_FINDINGS
+        .iter()
+        .map(|(rule, cluster, object)| (rule.to_string(), cluster.to_string(), object.to_string()))
+        .collect();
+    expected.sort();
+    assert_eq!(clusters, expected);
+
+    // Every file finding's credential is in the inventory, exposed in its
+    // file, and every file is in the scanned directory; a credential found
+    // in several places (a Secret manifest, the export, a cluster object) is
+    // one node.
     let nodes = report["inventory"]["nodes"].as_array().expect("nodes");
     let of_type = |kind: &str, type_name: &str| -> Vec<&serde_json::Value> {
         nodes
@@ -94,18 +259,31 @@ fn the_demo_estate_yields_every_planted_credential_and_nothing_else() {
             .filter(|n| n["kind"] == kind && n["type"] == type_name)
             .collect()
     };
-    let credentials = nodes.iter().filter(|n| n["kind"] == "credential").count();
-    assert_eq!(credentials, PLANTED.len());
+    let fingerprints: std::collections::BTreeSet<&str> = file_findings
+        .iter()
+        .filter_map(|f| f["evidence"]["fingerprint"].as_str())
+        .collect();
+    let credential_nodes: Vec<&serde_json::Value> =
+        nodes.iter().filter(|n| n["kind"] == "credential").collect();
+    for fingerprint in &fingerprints {
+        let holders: Vec<&str> = credential_nodes
+            .iter()
+            .filter(|n| n["secret"]["fingerprint"] == *fingerprint)
+            .filter_map(|n| n["id"].as_str())
+            .collect();
+        // The same value found by the file scan and by the cluster collector
+        // is one node; the cluster's long-lived token is also known by its
+        // Secret (kubernetes:token:...), which carries the same fingerprint.
+        let by_value = holders.iter().filter(|id| id.contains(":sha256:")).count();
+        assert_eq!(by_value, 1, "one node per credential value: {holders:?}");
+    }
     let directories = of_type("source", "directory");
     assert_eq!(directories.len(), 1);
     assert_eq!(of_type("source", "file").len(), FILES_WITH_FINDINGS);
     let edges = report["inventory"]["edges"].as_array().expect("edges");
-    let of_kind = |kind: &str| -> Vec<&serde_json::Value> {
-        edges.iter().filter(|e| e["kind"] == kind).collect()
-    };
-    let exposed = of_kind("exposed_in");
-    assert_eq!(exposed.len(), PLANTED.len());
-    for finding in report["findings"].as_array().expect("findings") {
+    let exposed: Vec<&serde_json::Value> =
+        edges.iter().filter(|e| e["kind"] == "exposed_in").collect();
+    for finding in &file_findings {
         let (credential, file) = (&finding["nodes"][0], &finding["nodes"][1]);
         assert!(
             exposed
@@ -113,14 +291,20 @@ fn the_demo_estate_yields_every_planted_credential_and_nothing_else() {
                 .any(|e| &e["from"] == credential && &e["to"] == file)
         );
     }
-    let contains = of_kind("contains");
-    assert_eq!(contains.len(), FILES_WITH_FINDINGS);
-    assert!(contains.iter().all(|e| e["from"] == directories[0]["id"]));
+    let contains_files = edges
+        .iter()
+        .filter(|e| e["kind"] == "contains" && e["from"] == directories[0]["id"])
+        .count();
+    assert_eq!(contains_files, FILES_WITH_FINDINGS);
 
-    assert_eq!(report["summary"]["findings_by_severity"]["critical"], 5);
+    assert_eq!(report["summary"]["findings_by_severity"]["critical"], 13);
     assert_eq!(report["scan"]["status"], "complete");
     assert_eq!(report["scan"]["number"], 1);
-    assert_eq!(report["scan"]["sources"][0]["items_scanned"], 15);
+    assert_eq!(report["scan"]["sources"][0]["items_scanned"], 17);
+    assert_eq!(
+        report["scan"]["sources"][1]["objects_read"]["ServiceAccount"], 23,
+        "the export's accounts, read by the cluster collector"
+    );
     let skipped = report["skipped"].as_array().expect("skipped");
     assert_eq!(skipped.len(), 1);
     assert!(
@@ -185,8 +369,8 @@ fn scans_are_appended_and_listed() {
     assert_eq!(scans[0]["number"], 1);
     assert_eq!(scans[1]["number"], 2);
     for scan in scans {
-        assert_eq!(scan["nodes"], 1 + FILES_WITH_FINDINGS + PLANTED.len());
-        assert_eq!(scan["findings"]["critical"], 5);
+        assert_eq!(scan["nodes"], 115);
+        assert_eq!(scan["findings"]["critical"], 13);
         assert_eq!(scan["status"], "complete");
     }
     let text = run(scratch.nhiscope().arg("scans"));
@@ -204,7 +388,7 @@ fn scans_are_appended_and_listed() {
     ]));
     assert_eq!(findings.code, 0, "{}", findings.stderr);
     let findings = json(&findings);
-    assert_eq!(findings.as_array().expect("a list").len(), 5);
+    assert_eq!(findings.as_array().expect("a list").len(), 13);
 
     let report = run(scratch
         .nhiscope()
@@ -213,7 +397,7 @@ fn scans_are_appended_and_listed() {
     assert_eq!(report["scan"]["number"], 2);
     assert_eq!(
         report["findings"].as_array().expect("a list").len(),
-        PLANTED.len()
+        PLANTED.len() + CLUSTER_FINDINGS.len()
     );
 }
 

@@ -103,7 +103,7 @@ fn a_repository_path_has_its_history_scanned() {
         .iter()
         .map(|s| s["collector"].as_str().expect("id"))
         .collect();
-    assert_eq!(collectors, ["fs", "git"]);
+    assert_eq!(collectors, ["fs", "git", "kubernetes"]);
 
     let result = run(scratch.nhiscope().arg("scan").arg(&repo).args([
         "--format",

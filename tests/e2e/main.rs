@@ -7,5 +7,6 @@ mod corpus;
 mod demo_estate;
 mod history;
 mod interrupts;
+mod kubernetes;
 mod secrets;
 mod support;

@@ -22,6 +22,8 @@ pub struct Recorded {
     pub skipped: Vec<(String, String)>,
     /// How many items were examined.
     pub scanned: u64,
+    /// How many objects of each kind were read.
+    pub objects_read: std::collections::BTreeMap<String, u64>,
 }
 
 /// A [`NodeSink`] that records what it receives.
@@ -68,5 +70,12 @@ impl NodeSink for RecordingSink {
 
     fn scanned(&self, count: u64) {
         self.with(|r| r.scanned += count);
+    }
+
+    fn objects_read(&self, kind: &str, count: u64) {
+        self.with(|r| {
+            r.scanned += count;
+            *r.objects_read.entry(kind.to_string()).or_insert(0) += count;
+        });
     }
 }

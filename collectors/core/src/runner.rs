@@ -59,6 +59,7 @@ enum Emission {
     Error(SourceError),
     Skipped(Skipped),
     Scanned(usize, u64),
+    ObjectsRead(usize, String, u64),
 }
 
 /// A sink that forwards everything to the gatherer, tagged with its collector.
@@ -116,6 +117,10 @@ impl NodeSink for ChannelSink {
     fn scanned(&self, count: u64) {
         self.send(Emission::Scanned(self.index, count));
     }
+
+    fn objects_read(&self, kind: &str, count: u64) {
+        self.send(Emission::ObjectsRead(self.index, kind.to_string(), count));
+    }
 }
 
 /// Runs every collector concurrently, each in its own task, and gathers what
@@ -138,6 +143,7 @@ pub async fn run_collectors(
             succeeded: false,
             items_scanned: 0,
             duration_ms: 0,
+            objects_read: Default::default(),
         });
         cancel_tokens.push(run.context.cancel.clone());
         let sink = ChannelSink {
@@ -175,6 +181,13 @@ pub async fn run_collectors(
                 Emission::Scanned(index, count) => {
                     progress.items_scanned += count;
                     outcome.sources[index].items_scanned += count;
+                    on_progress(progress);
+                }
+                Emission::ObjectsRead(index, kind, count) => {
+                    progress.items_scanned += count;
+                    let source = &mut outcome.sources[index];
+                    source.items_scanned += count;
+                    *source.objects_read.entry(kind).or_insert(0) += count;
                     on_progress(progress);
                 }
             }

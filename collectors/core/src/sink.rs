@@ -23,4 +23,11 @@ pub trait NodeSink: Send + Sync {
 
     /// `count` more items were examined (for progress and the scan summary).
     fn scanned(&self, count: u64);
+
+    /// `count` more objects of kind `kind` were read (`ClusterRole`), for the
+    /// scan summary's per-kind counts. Defaults to counting them as scanned.
+    fn objects_read(&self, kind: &str, count: u64) {
+        let _ = kind;
+        self.scanned(count);
+    }
 }

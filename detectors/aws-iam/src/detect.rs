@@ -7,7 +7,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
-use nhiscope_model::{Finding, FindingFingerprint, IdentityType, Location, NodeId, Severity};
+use nhiscope_model::{
+    Detector, Finding, FindingFingerprint, IdentityType, Location, NodeId, Severity,
+};
 
 use crate::classify::{Classification, Nature, classify_role, classify_user};
 use crate::ids;
@@ -62,31 +64,13 @@ pub struct Assessment {
     pub federation_candidates: BTreeSet<String>,
 }
 
-/// A detector's catalogue entry: what reports say about its findings.
-#[derive(Clone, Copy, Debug)]
-pub struct Detector {
-    /// The stable id.
-    pub id: &'static str,
-    /// One line saying what it flags.
-    pub description: &'static str,
-    /// The default severity.
-    pub severity: Severity,
-    /// What to do.
-    pub remediation: &'static str,
-}
-
 const fn detector(
     id: &'static str,
     severity: Severity,
     description: &'static str,
     remediation: &'static str,
 ) -> Detector {
-    Detector {
-        id,
-        description,
-        severity,
-        remediation,
-    }
+    Detector::new(id, severity, description, remediation)
 }
 
 /// Every AWS detector.

@@ -22,7 +22,7 @@ pub use account::{
     User,
 };
 pub use classify::{Classification, Nature, classify_role, classify_user};
-pub use detect::{Assessment, DETECTORS, Detector, Settings, assess};
+pub use detect::{Assessment, DETECTORS, Settings, assess};
 pub use document::{
     Condition, Effect, PatternList, PolicyDocument, PolicyError, Principals, Statement,
 };

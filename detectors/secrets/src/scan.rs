@@ -142,7 +142,7 @@ impl RuleSet {
             });
             found.extend(decoded);
         }
-        self.drop_shadowed(found)
+        self.drop_shadowed(found, content)
     }
 
     fn direct_matches(&self, path: Option<&str>, content: &[u8]) -> Vec<RawMatch> {
@@ -346,8 +346,12 @@ impl RuleSet {
     }
 
     /// Drops generic matches that overlap a specific rule's match, and exact
-    /// duplicates; sorts by position.
-    fn drop_shadowed(&self, mut raw: Vec<RawMatch>) -> Vec<RawMatch> {
+    /// duplicates; sorts by position. Where two specific rules matched the
+    /// same value, a rule that recognises the value by its own shape (one of
+    /// its keywords is inside the secret: `xoxb-`, `AKIA`) beats one that
+    /// recognised it only by the name beside it (`REPORT_API_TOKEN=` read as
+    /// a `repo...token` property).
+    fn drop_shadowed(&self, mut raw: Vec<RawMatch>, content: &[u8]) -> Vec<RawMatch> {
         let specific: Vec<Range<usize>> = raw
             .iter()
             .filter(|m| !self.rules[m.rule].generic)
@@ -356,6 +360,16 @@ impl RuleSet {
         raw.retain(|m| {
             !self.rules[m.rule].generic || !specific.iter().any(|span| overlaps(span, &m.span))
         });
+        let self_identified = |m: &RawMatch| {
+            let rule = &self.rules[m.rule];
+            !rule.keywords.is_empty() && contains_keyword(m.secret(content), &rule.keywords)
+        };
+        let shaped: Vec<Range<usize>> = raw
+            .iter()
+            .filter(|m| self_identified(m))
+            .map(|m| m.span.clone())
+            .collect();
+        raw.retain(|m| self_identified(m) || !shaped.contains(&m.span));
         raw.sort_by(|a, b| {
             (a.span.start, a.span.end, a.rule).cmp(&(b.span.start, b.span.end, b.rule))
         });
