@@ -1437,6 +1437,16 @@ def explain_rbac_checkov_only(row: Row, ctx: Context) -> tuple[str, bool]:
             rules = "; ".join(f"rule {i}: {describe_rule(obj.rules[i])}" for i in granting)
             said = sorted({e.rule for u, ev in (ctx.nhiscope_side.units if ctx.nhiscope_side else {}).items()
                            if u[0] == anchor for e in ev})
+            specific = [rule for rule in said if rule.startswith("k8s-rbac-") and rule != "k8s-rbac-wildcard"]
+            if concept == "rbac-wildcard" and specific:
+                # nhiscope names what a wildcard rule hands over (reading
+                # Secrets, the kubelet API, ...) and raises k8s-rbac-wildcard
+                # only for what no such finding covers: every verb on a
+                # sensitive resource, or writes to every resource.
+                reasons.append((f"nhiscope reports what the wildcard in {show_key(obj.key)} ({rules}) grants "
+                                f"{show_key(anchor)} as the specific risks {', '.join(specific)}, and raises "
+                                f"k8s-rbac-wildcard only where no specific finding covers the rule", True))
+                continue
             reasons.append((f"unexplained: {show_key(obj.key)} grants {concept} ({rules}) to "
                             f"{show_key(anchor)} ({evidence.via}) and nhiscope has no {concept} finding on it"
                             + (f" (it reports {', '.join(said)})" if said else " (nor any other)"),

@@ -820,3 +820,25 @@ fn kubernetes_findings_in_sarif_are_accepted_by_code_scanning() {
         .expect("uri");
     assert!(uri.ends_with("payments-prod.json"), "{uri}");
 }
+
+#[test]
+fn the_risky_role_catalogue_is_read_but_unbound_roles_are_no_identity_findings() {
+    let scratch = Scratch::new();
+    let catalogue = shared("kubiscan-risky-roles.fixed.yaml");
+    let result = scan(&scratch, &["--k8s-export", path_arg(&catalogue)]);
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    let report = json(&result);
+    assert_eq!(source(&report, "kubernetes")["objects_read"]["Role"], 47);
+    assert!(
+        report["findings"].as_array().expect("findings").is_empty(),
+        "a role bound to nobody gives nobody access"
+    );
+    let roles = report["inventory"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter(|n| n["type"] == "role")
+        .count();
+    // 47 entries, three names twice: 44 roles.
+    assert_eq!(roles, 44);
+}

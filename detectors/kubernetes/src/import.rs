@@ -33,6 +33,26 @@ pub enum ImportError {
     },
 }
 
+/// The kinds the cluster model reads.
+const ANALYSED_KINDS: &[&str] = &[
+    "Namespace",
+    "ServiceAccount",
+    "Secret",
+    "ConfigMap",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+];
+
 /// What one file holds.
 #[derive(Debug, Default)]
 pub struct ParsedFile {
@@ -50,13 +70,18 @@ pub struct ParsedFile {
 
 impl ParsedFile {
     /// Whether the file looks like Kubernetes input: at least one object
-    /// with both `apiVersion` and `kind`, or an association export.
+    /// with both `apiVersion` and `kind`, or of a kind identity analysis
+    /// reads (catalogues such as KubiScan's write Roles without
+    /// `apiVersion`), or an association export.
     pub fn is_kubernetes(&self) -> bool {
         !self.pod_identity_associations.is_empty()
-            || self
-                .objects
-                .iter()
-                .any(|object| object.get("apiVersion").is_some() && object.get("kind").is_some())
+            || self.objects.iter().any(|object| {
+                object.get("apiVersion").is_some() && object.get("kind").is_some()
+                    || object
+                        .get("kind")
+                        .and_then(Value::as_str)
+                        .is_some_and(|kind| ANALYSED_KINDS.contains(&kind))
+            })
     }
 }
 
