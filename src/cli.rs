@@ -78,6 +78,99 @@ pub enum Command {
     Diff(DiffArgs),
     /// List the identities, credentials and workloads of a stored scan.
     Inventory(InventoryArgs),
+    /// Run a read-only SQL query over the store (docs/store.md).
+    Query(QueryArgs),
+    /// Show how one node reaches another over access edges.
+    Path(PathArgs),
+    /// List everything a credential or identity can reach, with a path to each.
+    BlastRadius(BlastRadiusArgs),
+    /// Export the access graph, or one node's neighbourhood, for Graphviz, Gephi or yEd.
+    Graph(GraphArgs),
+}
+
+/// `nhiscope query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The SQL (DuckDB's dialect); the store is opened read-only.
+    pub sql: String,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = TableFormatArg::Table)]
+    pub format: TableFormatArg,
+}
+
+/// Formats of tabular output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormatArg {
+    /// Aligned columns.
+    Table,
+    /// A JSON array of objects.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// `nhiscope path`.
+#[derive(Debug, Args)]
+pub struct PathArgs {
+    /// Where the path starts: a node id, native id (ARN, key id) or name.
+    pub from: String,
+    /// Where it ends, named the same way.
+    pub to: String,
+    /// The scan: `latest`, its number, or the start of its id.
+    #[arg(long, short = 's', default_value = "latest", value_parser = parse_selector)]
+    pub scan: ScanSelector,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+}
+
+/// `nhiscope blast-radius`.
+#[derive(Debug, Args)]
+pub struct BlastRadiusArgs {
+    /// The credential or identity: a node id, native id or name.
+    pub node: String,
+    /// The scan: `latest`, its number, or the start of its id.
+    #[arg(long, short = 's', default_value = "latest", value_parser = parse_selector)]
+    pub scan: ScanSelector,
+    /// Stop after this many nodes (default: no limit).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+}
+
+/// `nhiscope graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The scan: `latest`, its number, or the start of its id.
+    #[arg(long, short = 's', default_value = "latest", value_parser = parse_selector)]
+    pub scan: ScanSelector,
+    /// Output format (svg renders the DOT through Graphviz's `dot`).
+    #[arg(long, short = 'f', value_enum, default_value_t = GraphFormatArg::Dot)]
+    pub format: GraphFormatArg,
+    /// Only the neighbourhood of this node (id, native id or name).
+    #[arg(long, value_name = "NODE")]
+    pub around: Option<String>,
+    /// How many edges out from --around, either way.
+    #[arg(long, default_value_t = 2, requires = "around")]
+    pub depth: usize,
+    /// Write to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Graph export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormatArg {
+    /// Graphviz DOT.
+    Dot,
+    /// GraphML (Gephi, yEd).
+    Graphml,
+    /// JSON: nodes and edges.
+    Json,
+    /// SVG, drawn by Graphviz's `dot`.
+    Svg,
 }
 
 /// `nhiscope inventory`.

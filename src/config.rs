@@ -38,6 +38,20 @@ pub struct ScanSection {
     pub default_rules: Option<bool>,
 }
 
+/// The `[analysis]` section: what the graph analyses treat as high-value.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisSection {
+    /// Globs over node ids and native ids of resources and identities that
+    /// count as crown jewels (besides nodes labelled `crown-jewel: true`).
+    #[serde(default)]
+    pub crown_jewels: Vec<String>,
+    /// Blast radii are counted up to this many nodes in a scan (default
+    /// 10,000); `nhiscope blast-radius` counts without limit.
+    #[serde(default)]
+    pub reach_limit: Option<usize>,
+}
+
 /// A loaded, checked config.
 #[derive(Debug, Default, Clone)]
 pub struct Config {
@@ -45,6 +59,8 @@ pub struct Config {
     pub origin: Option<PathBuf>,
     /// The `[scan]` section.
     pub scan: ScanSection,
+    /// The `[analysis]` section.
+    pub analysis: AnalysisSection,
     /// Every collector section, by collector id.
     pub collectors: toml::Table,
 }
@@ -93,11 +109,24 @@ impl Config {
                     })?,
                 Some(_) => bail!("{shown}: `scan` must be a section ([scan])"),
             };
+        let analysis: AnalysisSection =
+            match table.remove("analysis") {
+                None => AnalysisSection::default(),
+                Some(toml::Value::Table(section)) => toml::Value::Table(section)
+                    .try_into()
+                    .map_err(|error: toml::de::Error| {
+                        anyhow::anyhow!("{shown}: [analysis] {}", error.message().trim())
+                    })?,
+                Some(_) => bail!("{shown}: `analysis` must be a section ([analysis])"),
+            };
+        if analysis.reach_limit == Some(0) {
+            bail!("{shown}: [analysis] reach_limit must be at least 1");
+        }
         let base = path.parent().unwrap_or(Path::new(""));
         let mut sections = toml::Table::new();
         for (name, value) in table {
             let Some(collector) = collectors.iter().find(|c| c.id() == name) else {
-                let mut known: Vec<&str> = vec!["scan"];
+                let mut known: Vec<&str> = vec!["scan", "analysis"];
                 known.extend(collectors.iter().map(|c| c.id()));
                 bail!(
                     "{shown}: unknown section [{name}]; the sections are {}",
@@ -136,6 +165,7 @@ impl Config {
         Ok(Self {
             origin: Some(path.to_path_buf()),
             scan,
+            analysis,
             collectors: sections,
         })
     }
@@ -210,7 +240,7 @@ mod tests {
         );
         assert_eq!(
             error("[azure]\ntenant = \"x\"\n"),
-            "conf/nhiscope.toml: unknown section [azure]; the sections are scan, fs, git, aws, kubernetes"
+            "conf/nhiscope.toml: unknown section [azure]; the sections are scan, analysis, fs, git, aws, kubernetes"
         );
         assert!(
             error("[scan]\nfail_on = \"severe\"\n")

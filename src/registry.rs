@@ -37,8 +37,12 @@ pub fn rule_descriptors(rules: &RuleSet) -> Vec<RuleDescriptor> {
     let k8s_detectors = nhiscope_k8s::DETECTORS
         .iter()
         .map(|detector| detector.descriptor(&["kubernetes"]));
+    let correlation = nhiscope_graph::CORRELATION_DETECTORS
+        .iter()
+        .map(|detector| detector.descriptor(&["correlation"]));
     secret_rules
         .chain(aws_detectors)
         .chain(k8s_detectors)
+        .chain(correlation)
         .collect()
 }

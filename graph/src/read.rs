@@ -213,7 +213,7 @@ impl Store {
         )?;
         self.for_each_row(
             "SELECT fingerprint, rule_id, severity, title, message, node_ids::VARCHAR, location::VARCHAR, \
-             remediation, evidence_fingerprint, evidence_preview, evidence_length, tags::VARCHAR, provenance::VARCHAR \
+             remediation, evidence_fingerprint, evidence_preview, evidence_length, tags::VARCHAR, provenance::VARCHAR, risk \
              FROM findings WHERE scan_id = ?",
             [scan_id],
             |row| {
@@ -253,6 +253,9 @@ impl Store {
                     evidence: redacted(row.get(8)?, row.get(9)?, row.get(10)?, &mut problems),
                     tags,
                     provenance,
+                    risk: row
+                        .get::<_, Option<i32>>(13)?
+                        .and_then(|risk| u8::try_from(risk).ok()),
                 });
                 Ok(())
             },

@@ -1,4 +1,4 @@
--- The nhiscope store, schema version 1.
+-- The nhiscope store, schema version 2 (migrations/ upgrades older stores).
 --
 -- Every table but schema_version is keyed by scan: a scan is written whole, in
 -- one transaction, and never changed afterwards. All timestamps are UTC.
@@ -53,7 +53,9 @@ CREATE TABLE nodes (
     attributes         JSON NOT NULL,
     secret_fingerprint VARCHAR,          -- sha256 of the secret value, never the value
     secret_preview     VARCHAR,
-    secret_length      BIGINT
+    secret_length      BIGINT,
+    idx                INTEGER,          -- the node's index in the scan's access graph
+    graph_flags        UTINYINT          -- exposed 1, admin 2, crown jewel 4, live 8, inactive 16, long-lived 32
 );
 
 CREATE TABLE edges (
@@ -61,7 +63,9 @@ CREATE TABLE edges (
     src        VARCHAR NOT NULL,
     kind       VARCHAR NOT NULL, -- uses | authenticates_as | holds | can_assume | ...
     dst        VARCHAR NOT NULL,
-    attributes JSON NOT NULL
+    attributes JSON NOT NULL,
+    src_idx    INTEGER,          -- nodes.idx of src and dst; NULL when an endpoint is not a node
+    dst_idx    INTEGER
 );
 
 CREATE TABLE findings (
@@ -82,5 +86,28 @@ CREATE TABLE findings (
     evidence_preview     VARCHAR,
     evidence_length      BIGINT,
     tags                 JSON NOT NULL,
-    provenance           JSON              -- {commit, author, date, path, commits, paths} for secrets in version control
+    provenance           JSON,             -- {commit, author, date, path, commits, paths} for secrets in version control
+    risk                 INTEGER           -- 0-100: the risk of the riskiest node it is about
+);
+
+-- The graph analyses of each scan: one row per identity and credential.
+CREATE TABLE node_analysis (
+    scan_id         VARCHAR   NOT NULL,
+    node_id         VARCHAR   NOT NULL,
+    idx             INTEGER   NOT NULL,
+    risk            INTEGER   NOT NULL, -- 0-100
+    factors         VARCHAR[] NOT NULL, -- exposed, exposed-live, admin, crown-jewel, wide-reach, ...
+    reach           INTEGER   NOT NULL, -- nodes reachable over access edges (itself included)
+    reach_truncated BOOLEAN   NOT NULL, -- reach stopped at the limit: the true count is larger
+    target          VARCHAR,            -- the nearest admin-equivalent or crown-jewel node
+    distance        INTEGER             -- edges to it
+);
+
+-- Paths from exposed or long-lived credentials to their nearest high-value target.
+CREATE TABLE attack_paths (
+    scan_id VARCHAR NOT NULL,
+    source  VARCHAR NOT NULL,
+    target  VARCHAR NOT NULL,
+    length  INTEGER NOT NULL, -- edges
+    path    JSON    NOT NULL  -- [{"node": id}, {"via": "authenticates_as", "node": id}, ...]
 );

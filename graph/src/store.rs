@@ -7,12 +7,21 @@ use duckdb::{AccessMode, Config, Connection, OptionalExt};
 use crate::{StoreError, error::one_line};
 
 /// The schema this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Where the store lives unless `--db` says otherwise.
 pub const DEFAULT_STORE_PATH: &str = ".nhiscope/nhiscope.duckdb";
 
 const SCHEMA: &str = include_str!("schema.sql");
+
+/// Views over the latest scan, recreated whenever the store is opened for
+/// writing.
+const VIEWS: &str = include_str!("views.sql");
+
+/// Upgrades, in order: `(from version, SQL)`. Each runs in the same
+/// transaction as the version bump, so a failed upgrade leaves the store as
+/// it was.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/1-to-2.sql"))];
 
 /// The DuckDB file holding every scan. One process writes at a time (DuckDB
 /// locks the file); readers open it read-only.
@@ -35,12 +44,20 @@ impl Store {
         if path.exists() {
             // Check the version read-only first, so a refused store is never
             // touched (not even by a checkpoint on close).
-            drop(Self::open_read_only(path)?);
+            let version = Self::peek(path)?.stored_version()?;
             let conn = connect(path, AccessMode::ReadWrite)?;
-            return Ok(Self {
+            let mut store = Self {
                 conn,
                 path: path.to_path_buf(),
-            });
+            };
+            if version < SCHEMA_VERSION {
+                store.migrate(version)?;
+            }
+            store
+                .conn
+                .execute_batch(VIEWS)
+                .map_err(|error| store.database(&error))?;
+            return Ok(store);
         }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|error| StoreError::Open {
@@ -55,6 +72,7 @@ impl Store {
         };
         let tx = conn.transaction().map_err(database)?;
         tx.execute_batch(SCHEMA).map_err(database)?;
+        tx.execute_batch(VIEWS).map_err(database)?;
         tx.execute(
             "INSERT INTO schema_version (version, written_by) VALUES (?, ?)",
             duckdb::params![
@@ -71,21 +89,58 @@ impl Store {
         })
     }
 
-    /// Opens an existing store read-only, refusing one of another schema
-    /// version or a file that is not a store.
+    /// Opens an existing store read-only, refusing one of a newer schema
+    /// version or a file that is not a store. A store of an older version is
+    /// upgraded first (which needs a moment of write access).
     pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let version = Self::peek(path)?.stored_version()?;
+        if version < SCHEMA_VERSION {
+            drop(Self::open_or_create(path)?);
+        }
+        let conn = connect(path, AccessMode::ReadOnly)?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// A read-only connection that has not checked the version yet.
+    fn peek(path: &Path) -> Result<Self, StoreError> {
         if !path.exists() {
             return Err(StoreError::Missing {
                 path: path.to_path_buf(),
             });
         }
-        let conn = connect(path, AccessMode::ReadOnly)?;
-        let store = Self {
-            conn,
+        Ok(Self {
+            conn: connect(path, AccessMode::ReadOnly)?,
             path: path.to_path_buf(),
+        })
+    }
+
+    /// Runs every migration from `version` up, in one transaction.
+    fn migrate(&mut self, version: i64) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let database = |error: duckdb::Error| StoreError::Database {
+            path: path.clone(),
+            message: format!(
+                "upgrading the store from schema {version}: {}",
+                one_line(&error)
+            ),
         };
-        store.check_version()?;
-        Ok(store)
+        let tx = self.conn.transaction().map_err(database)?;
+        for (from, sql) in MIGRATIONS.iter().filter(|(from, _)| *from >= version) {
+            tx.execute_batch(sql).map_err(database)?;
+            tracing::info!(path = %path.display(), from, to = from + 1, "upgraded the store");
+        }
+        tx.execute(
+            "UPDATE schema_version SET version = ?, written_by = ?",
+            duckdb::params![
+                SCHEMA_VERSION,
+                concat!("nhiscope ", env!("CARGO_PKG_VERSION"))
+            ],
+        )
+        .map_err(database)?;
+        tx.commit().map_err(database)
     }
 
     /// The store's file.
@@ -93,7 +148,9 @@ impl Store {
         &self.path
     }
 
-    fn check_version(&self) -> Result<(), StoreError> {
+    /// The schema version the store holds: an error for a file that is not
+    /// a store or a store newer than this build.
+    fn stored_version(&self) -> Result<i64, StoreError> {
         let has_table: bool = self
             .conn
             .query_row(
@@ -117,7 +174,12 @@ impl Store {
             .optional()
             .map_err(|error| self.database(&error))?;
         match row {
-            Some((version, _)) if version == SCHEMA_VERSION => Ok(()),
+            Some((version, _))
+                if version == SCHEMA_VERSION
+                    || MIGRATIONS.iter().any(|(from, _)| *from == version) =>
+            {
+                Ok(version)
+            }
             Some((found, written_by)) => Err(StoreError::SchemaVersion {
                 path: self.path.clone(),
                 found,

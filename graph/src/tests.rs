@@ -119,6 +119,7 @@ fn inventory() -> Inventory {
             commits: 4,
             paths: 2,
         }),
+        risk: None,
     });
     inventory.add_finding(Finding {
         fingerprint: FindingFingerprint::derive("aws-user-unrotated", &["ci"]),
@@ -137,6 +138,7 @@ fn inventory() -> Inventory {
         evidence: None,
         tags: vec![],
         provenance: None,
+        risk: None,
     });
     inventory
 }
@@ -148,7 +150,12 @@ fn a_scan_round_trips_through_the_store_and_the_graph() {
     let mut store = Store::open_or_create(&path).expect("creates");
     let written = record("2026-11-25T10:00:00Z", "0.1.0");
     let inventory = inventory();
-    assert_eq!(store.write_scan(&written, &inventory).expect("writes"), 1);
+    assert_eq!(
+        store
+            .write_scan(&written, &inventory, None)
+            .expect("writes"),
+        1
+    );
     drop(store);
 
     let store = Store::open_read_only(&path).expect("opens");
@@ -202,10 +209,12 @@ fn scans_are_appended_and_selected() {
     let mut store = Store::open_or_create(&path).expect("creates");
     let first = record("2026-11-25T10:00:00Z", "0.1.0");
     let second = record("2026-11-25T11:00:00Z", "0.1.0");
-    store.write_scan(&first, &inventory()).expect("writes");
+    store
+        .write_scan(&first, &inventory(), None)
+        .expect("writes");
     assert_eq!(
         store
-            .write_scan(&second, &Inventory::new())
+            .write_scan(&second, &Inventory::new(), None)
             .expect("writes"),
         2
     );
@@ -240,11 +249,11 @@ fn a_failed_write_leaves_earlier_scans_intact() {
     let path = dir.path().join("store.duckdb");
     let mut store = Store::open_or_create(&path).expect("creates");
     store
-        .write_scan(&record("2026-11-25T10:00:00Z", "0.1.0"), &inventory())
+        .write_scan(&record("2026-11-25T10:00:00Z", "0.1.0"), &inventory(), None)
         .expect("writes");
     let failing = record("2026-11-25T11:00:00Z", FAIL_BEFORE_COMMIT);
     store
-        .write_scan(&failing, &inventory())
+        .write_scan(&failing, &inventory(), None)
         .expect_err("injected failure");
     drop(store);
     let store = Store::open_read_only(&path).expect("opens");
@@ -285,7 +294,7 @@ fn another_schema_version_is_refused_untouched() {
         assert!(matches!(error, StoreError::SchemaVersion { found: 99, .. }));
         let text = error.to_string();
         assert!(
-            text.contains("has schema version 99 and this nhiscope reads version 1")
+            text.contains("has schema version 99 and this nhiscope reads version 2")
                 && text.contains("nhiscope 9.0.0")
                 && !text.contains('\n'),
             "{text}"
@@ -316,4 +325,87 @@ fn files_that_are_not_stores_are_refused() {
 
     let error = Store::open_read_only(&dir.path().join("missing.duckdb")).expect_err("missing");
     assert!(error.to_string().starts_with("no store at "), "{error}");
+}
+
+#[test]
+fn the_graph_and_its_analyses_are_stored_and_reloaded() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("store.duckdb");
+    let mut store = Store::open_or_create(&path).expect("creates");
+    let inventory = inventory();
+    let graph = crate::graph_of(&inventory, &[]);
+    let analysis = crate::analyse(
+        &graph,
+        &crate::AnalysisSettings::new(at("2026-11-25T10:00:00Z")),
+    );
+    let written = record("2026-11-25T10:00:00Z", "0.1.0");
+    let results = crate::GraphResults {
+        graph: &graph,
+        analysis: &analysis,
+    };
+    store
+        .write_scan(&written, &inventory, Some(results))
+        .expect("writes");
+    drop(store);
+
+    let store = Store::open_read_only(&path).expect("opens");
+    let reloaded = store.load_graph(&written.id).expect("reloads");
+    assert_eq!(reloaded.node_count(), graph.node_count());
+    assert_eq!(reloaded.edge_count(), graph.edge_count());
+    for node in graph.nodes() {
+        assert_eq!(reloaded.id(node), graph.id(node));
+        assert_eq!(reloaded.facts(node), graph.facts(node));
+        assert_eq!(reloaded.outgoing(node), graph.outgoing(node));
+    }
+    let scored = &analysis.scores[0];
+    let stored = store
+        .score(&written.id, graph.id(scored.node))
+        .expect("reads")
+        .expect("a stored score");
+    assert_eq!(stored.risk, i64::from(scored.risk));
+    assert_eq!(
+        stored.factors,
+        crate::factor_names(scored.factors)
+            .iter()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+    );
+    let rows: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM latest_risk", [], |row| row.get(0))
+        .expect("the view works");
+    assert_eq!(rows, analysis.scores.len() as i64);
+}
+
+#[test]
+fn a_schema_1_store_is_upgraded_and_keeps_its_scans() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("old.duckdb");
+    {
+        let conn = duckdb::Connection::open(&path).expect("opens");
+        conn.execute_batch(include_str!("testdata/schema-v1.sql"))
+            .expect("the old schema");
+        conn.execute_batch(
+            "INSERT INTO schema_version VALUES (1, 'nhiscope 0.0.9'); \
+             INSERT INTO scans VALUES ('0193a5f0-0000-7000-8000-000000000000', 1, \
+               TIMESTAMP '2026-11-01 10:00:00', TIMESTAMP '2026-11-01 10:00:01', '0.0.9', 'complete', '[]'); \
+             INSERT INTO nodes VALUES ('0193a5f0-0000-7000-8000-000000000000', 'generic:directory:/repo', \
+               'source', 'directory', '/repo', 'generic', NULL, NULL, 'fs', NULL, NULL, NULL, NULL, '{}', '{}', NULL, NULL, NULL);",
+        )
+        .expect("an old scan");
+    }
+    // Read-only commands upgrade it too.
+    let store = Store::open_read_only(&path).expect("upgrades and opens");
+    let scan = store.resolve(&ScanSelector::Latest).expect("the old scan");
+    let inventory = store.load_inventory(&scan.id).expect("loads");
+    assert_eq!(inventory.nodes().len(), 1);
+    let graph = store
+        .load_graph(&scan.id)
+        .expect("rebuilt from the inventory");
+    assert_eq!(graph.node_count(), 1);
+    let version: i64 = store
+        .conn
+        .query_row("SELECT version FROM schema_version", [], |row| row.get(0))
+        .expect("a version");
+    assert_eq!(version, crate::SCHEMA_VERSION);
 }

@@ -5,18 +5,37 @@ use duckdb::{
     types::{TimeUnit, Value},
 };
 use jiff::Timestamp;
-use nhiscope_model::{Finding, Inventory, Location, Node, ScanRecord};
+use nhiscope_model::{Finding, Inventory, Location, NodeId, ScanRecord};
 
-use crate::{Store, StoreError};
+use crate::{
+    Analysis, Graph, NodeIndex, Store, StoreError,
+    analysis::factor_names,
+    columns::{
+        AnalysisRow, EdgeRow, NodeRow, PathRow, append_analysis, append_edges, append_nodes,
+        append_paths,
+    },
+    compact::kind_of,
+};
+
+/// The access graph of a scan and what the analyses concluded, stored with it.
+#[derive(Clone, Copy, Debug)]
+pub struct GraphResults<'a> {
+    /// The graph (built from the scan's inventory).
+    pub graph: &'a Graph,
+    /// Its analysis.
+    pub analysis: &'a Analysis,
+}
 
 impl Store {
-    /// Writes a scan and its inventory in one transaction and returns the
-    /// scan's number in this store. If anything fails (or the process dies)
-    /// before the commit, the store is as it was.
+    /// Writes a scan, its inventory and (when given) its graph analyses in
+    /// one transaction and returns the scan's number in this store. If
+    /// anything fails (or the process dies) before the commit, the store is
+    /// as it was.
     pub fn write_scan(
         &mut self,
         record: &ScanRecord,
         inventory: &Inventory,
+        graph: Option<GraphResults<'_>>,
     ) -> Result<u64, StoreError> {
         let path = self.path.clone();
         let database = |error: duckdb::Error| StoreError::Database {
@@ -24,7 +43,7 @@ impl Store {
             message: crate::error::one_line(&error),
         };
         let tx = self.conn.transaction().map_err(database)?;
-        let number = write_all(&tx, record, inventory).map_err(database)?;
+        let number = write_all(&tx, record, inventory, graph).map_err(database)?;
         #[cfg(test)]
         if record.tool_version == crate::tests::FAIL_BEFORE_COMMIT {
             // Dropping the transaction rolls it back, as a crash would.
@@ -36,13 +55,87 @@ impl Store {
         tx.commit().map_err(database)?;
         Ok(number)
     }
+
+    /// Writes a scan that exists only as a graph (a synthetic estate of the
+    /// benchmark): its nodes, edges and analyses, in one transaction.
+    pub fn write_graph(
+        &mut self,
+        record: &ScanRecord,
+        results: GraphResults<'_>,
+    ) -> Result<u64, StoreError> {
+        let path = self.path.clone();
+        let database = |error: duckdb::Error| StoreError::Database {
+            path: path.clone(),
+            message: crate::error::one_line(&error),
+        };
+        let tx = self.conn.transaction().map_err(database)?;
+        let number = write_record(&tx, record).map_err(database)?;
+        let scan_id = record.id.to_string();
+        let graph = results.graph;
+        let mut nodes = tx.appender("nodes").map_err(database)?;
+        append_nodes(
+            &mut nodes,
+            &scan_id,
+            graph.nodes().map(|node| {
+                let id = graph.id(node);
+                let facts = graph.facts(node);
+                let provider = id.split(':').next().unwrap_or(id);
+                NodeRow {
+                    id,
+                    class: facts.kind.class_name(),
+                    type_name: facts.kind.type_name(),
+                    name: graph.name(node),
+                    provider,
+                    native_id: None,
+                    scope: None,
+                    collector: "synthetic",
+                    times: [
+                        seconds_to_micros(facts.created_at),
+                        seconds_to_micros(facts.last_used_at),
+                        None,
+                        None,
+                    ],
+                    labels: "{}",
+                    attributes: "{}",
+                    secret: None,
+                    idx: Some(node as i32),
+                    flags: Some(facts.flags),
+                }
+            }),
+        )
+        .map_err(database)?;
+        nodes.flush().map_err(database)?;
+        drop(nodes);
+        let mut edges = tx.appender("edges").map_err(database)?;
+        append_edges(
+            &mut edges,
+            &scan_id,
+            graph.nodes().flat_map(|from| {
+                let (targets, kinds) = graph.outgoing(from);
+                targets.iter().zip(kinds).map(move |(&to, &code)| EdgeRow {
+                    from: graph.id(from),
+                    kind: kind_of(code).as_str(),
+                    to: graph.id(to),
+                    attributes: "{}",
+                    from_idx: Some(from as i32),
+                    to_idx: Some(to as i32),
+                })
+            }),
+        )
+        .map_err(database)?;
+        edges.flush().map_err(database)?;
+        drop(edges);
+        write_analysis(&tx, &scan_id, results).map_err(database)?;
+        tx.commit().map_err(database)?;
+        Ok(u64::try_from(number).unwrap_or(0))
+    }
 }
 
-fn write_all(
-    tx: &Transaction<'_>,
-    record: &ScanRecord,
-    inventory: &Inventory,
-) -> duckdb::Result<u64> {
+fn seconds_to_micros(seconds: i64) -> Option<i64> {
+    (seconds != i64::MIN).then(|| seconds.saturating_mul(1_000_000))
+}
+
+fn write_record(tx: &Transaction<'_>, record: &ScanRecord) -> duckdb::Result<i64> {
     let number: i64 = tx.query_row(
         "SELECT coalesce(max(number), 0) + 1 FROM scans",
         [],
@@ -87,56 +180,155 @@ fn write_all(
         ])?;
     }
     skipped.flush()?;
+    Ok(number)
+}
+
+fn write_all(
+    tx: &Transaction<'_>,
+    record: &ScanRecord,
+    inventory: &Inventory,
+    graph: Option<GraphResults<'_>>,
+) -> duckdb::Result<u64> {
+    let number = write_record(tx, record)?;
+    let scan_id = record.id.to_string();
+    let index = |id: &NodeId| -> Option<i32> {
+        graph
+            .and_then(|results| results.graph.find(id.as_str()))
+            .map(|idx| idx as i32)
+    };
 
     let mut nodes = tx.appender("nodes")?;
-    for node in inventory.nodes() {
-        append_node(&mut nodes, &scan_id, node)?;
-    }
+    let texts: Vec<(String, String)> = inventory
+        .nodes()
+        .map(|node| (json(&node.labels), json(&node.attributes)))
+        .collect();
+    append_nodes(
+        &mut nodes,
+        &scan_id,
+        inventory
+            .nodes()
+            .zip(&texts)
+            .map(|(node, (labels, attributes))| {
+                let idx = index(&node.id);
+                NodeRow {
+                    id: node.id.as_str(),
+                    class: node.kind.class_name(),
+                    type_name: node.kind.type_name(),
+                    name: &node.name,
+                    provider: &node.provider,
+                    native_id: node.native_id.as_deref(),
+                    scope: node.scope.as_deref(),
+                    collector: &node.collector,
+                    times: [
+                        node.timestamps.created_at.map(|t| t.as_microsecond()),
+                        node.timestamps.last_used_at.map(|t| t.as_microsecond()),
+                        node.timestamps.expires_at.map(|t| t.as_microsecond()),
+                        node.timestamps.rotated_at.map(|t| t.as_microsecond()),
+                    ],
+                    labels,
+                    attributes,
+                    secret: node.secret.as_ref().map(|s| {
+                        (
+                            s.fingerprint().to_hex(),
+                            s.preview(),
+                            i64::try_from(s.len()).unwrap_or(i64::MAX),
+                        )
+                    }),
+                    idx,
+                    flags: idx.and(graph).map(|results| {
+                        results
+                            .graph
+                            .facts(idx.expect("checked") as NodeIndex)
+                            .flags
+                    }),
+                }
+            }),
+    )?;
     nodes.flush()?;
+    drop(nodes);
 
     let mut edges = tx.appender("edges")?;
-    for edge in inventory.edges() {
-        edges.append_row(params![
-            scan_id,
-            edge.from.as_str(),
-            edge.kind.as_str(),
-            edge.to.as_str(),
-            json(&edge.attributes)
-        ])?;
-    }
+    let texts: Vec<String> = inventory.edges().map(|e| json(&e.attributes)).collect();
+    append_edges(
+        &mut edges,
+        &scan_id,
+        inventory.edges().zip(&texts).map(|(edge, attributes)| {
+            let (from_idx, to_idx) = (index(&edge.from), index(&edge.to));
+            let both = from_idx.is_some() && to_idx.is_some();
+            EdgeRow {
+                from: edge.from.as_str(),
+                kind: edge.kind.as_str(),
+                to: edge.to.as_str(),
+                attributes,
+                from_idx: from_idx.filter(|_| both),
+                to_idx: to_idx.filter(|_| both),
+            }
+        }),
+    )?;
     edges.flush()?;
+    drop(edges);
 
     let mut findings = tx.appender("findings")?;
     for finding in inventory.findings() {
         append_finding(&mut findings, &scan_id, finding)?;
     }
     findings.flush()?;
+    drop(findings);
 
+    if let Some(results) = graph {
+        write_analysis(tx, &scan_id, results)?;
+    }
     Ok(u64::try_from(number).unwrap_or(0))
 }
 
-fn append_node(appender: &mut Appender<'_>, scan_id: &str, node: &Node) -> duckdb::Result<()> {
-    let secret = node.secret.as_ref();
-    appender.append_row(params![
+/// The path as stored: `[{"node": id}, {"via": kind, "node": id}, ...]`.
+pub(crate) fn path_json(graph: &Graph, steps: &[crate::Step]) -> String {
+    let steps: Vec<serde_json::Value> = steps
+        .iter()
+        .map(|step| match step.via {
+            Some(via) => serde_json::json!({"via": via.as_str(), "node": graph.id(step.node)}),
+            None => serde_json::json!({"node": graph.id(step.node)}),
+        })
+        .collect();
+    serde_json::to_string(&steps).expect("JSON values serialise")
+}
+
+fn write_analysis(
+    tx: &Transaction<'_>,
+    scan_id: &str,
+    results: GraphResults<'_>,
+) -> duckdb::Result<()> {
+    let graph = results.graph;
+    let mut analysis = tx.appender("node_analysis")?;
+    append_analysis(
+        &mut analysis,
         scan_id,
-        node.id.as_str(),
-        node.kind.class_name(),
-        node.kind.type_name(),
-        node.name,
-        node.provider,
-        node.native_id,
-        node.scope,
-        node.collector,
-        timestamp(node.timestamps.created_at),
-        timestamp(node.timestamps.last_used_at),
-        timestamp(node.timestamps.expires_at),
-        timestamp(node.timestamps.rotated_at),
-        json(&node.labels),
-        json(&node.attributes),
-        secret.map(|s| s.fingerprint().to_hex()),
-        secret.map(|s| s.preview().to_string()),
-        secret.map(|s| i64::try_from(s.len()).unwrap_or(i64::MAX)),
-    ])
+        results.analysis.scores.iter().map(|score| AnalysisRow {
+            node_id: graph.id(score.node),
+            idx: score.node as i32,
+            risk: i32::from(score.risk),
+            factors: factor_names(score.factors),
+            reach: i32::try_from(score.reach).unwrap_or(i32::MAX),
+            reach_truncated: score.reach_truncated,
+            target: score.target.map(|target| graph.id(target)),
+            distance: score.distance.map(i32::from),
+        }),
+    )?;
+    analysis.flush()?;
+    drop(analysis);
+    let mut paths = tx.appender("attack_paths")?;
+    append_paths(
+        &mut paths,
+        scan_id,
+        results.analysis.paths.iter().map(|path| PathRow {
+            source: graph.id(path.source),
+            target: graph.id(path.target),
+            length: path.steps.len().saturating_sub(1) as i32,
+            path: path_json(graph, &path.steps),
+        }),
+    )?;
+    paths.flush()?;
+    Ok(())
 }
 
 fn append_finding(
@@ -168,6 +360,7 @@ fn append_finding(
         evidence.map(|e| i64::try_from(e.len()).unwrap_or(i64::MAX)),
         json(&finding.tags),
         finding.provenance.as_ref().map(json),
+        finding.risk.map(i32::from),
     ])
 }
 

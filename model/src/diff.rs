@@ -187,6 +187,7 @@ mod tests {
             evidence: None,
             tags: vec![],
             provenance: None,
+            risk: None,
         }
     }
 

@@ -264,6 +264,11 @@ pub struct Finding {
     /// For a secret found in version control: who introduced it, when, where.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
+    /// The risk score (0-100) of the riskiest identity or credential the
+    /// finding is about, from the graph analyses; reports order findings by
+    /// it. Absent when the graph was not analysed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<u8>,
 }
 
 /// Where a secret in version control came from: the commit that introduced it

@@ -73,6 +73,47 @@ impl Inventory {
         before - self.findings.len()
     }
 
+    /// Merges nodes into others: each `from → into` pair removes node `from`,
+    /// folds its facts into `into` ([`Node::absorb`]; `into` wins), and
+    /// repoints every edge and finding that named `from`. Used when two
+    /// sightings turn out to be one thing (a key found in a file and the
+    /// same key listed by its cloud). Edges that become loops are dropped.
+    pub fn merge_nodes(&mut self, renames: &BTreeMap<NodeId, NodeId>) {
+        if renames.is_empty() {
+            return;
+        }
+        let target = |id: &NodeId| renames.get(id).unwrap_or(id).clone();
+        for (from, into) in renames {
+            if from == into {
+                continue;
+            }
+            if let Some(node) = self.nodes.remove(from) {
+                match self.nodes.get_mut(into) {
+                    Some(existing) => existing.absorb(node),
+                    None => {
+                        let mut node = node;
+                        node.id = into.clone();
+                        self.nodes.insert(into.clone(), node);
+                    }
+                }
+            }
+        }
+        let edges = std::mem::take(&mut self.edges);
+        for (_, mut edge) in edges {
+            edge.from = target(&edge.from);
+            edge.to = target(&edge.to);
+            if edge.from != edge.to {
+                self.add_edge(edge);
+            }
+        }
+        for finding in self.findings.values_mut() {
+            for node in &mut finding.nodes {
+                *node = target(node);
+            }
+            finding.nodes.dedup();
+        }
+    }
+
     /// Moves everything from `other` into this inventory.
     pub fn extend(&mut self, other: Inventory) {
         for node in other.nodes.into_values() {
@@ -106,16 +147,25 @@ impl Inventory {
         self.findings.values()
     }
 
-    /// Findings ordered for people: most severe first, then by rule and place.
-    pub fn findings_by_severity(&self) -> Vec<&Finding> {
+    /// Findings ordered for people: highest risk first (findings the graph
+    /// was not analysed for rank as risk 0), then most severe, then by place
+    /// and rule.
+    pub fn findings_by_risk(&self) -> Vec<&Finding> {
         let mut findings: Vec<&Finding> = self.findings.values().collect();
         findings.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
+            b.risk
+                .unwrap_or(0)
+                .cmp(&a.risk.unwrap_or(0))
+                .then_with(|| b.severity.cmp(&a.severity))
                 .then_with(|| a.location.display().cmp(&b.location.display()))
                 .then_with(|| a.rule_id.cmp(&b.rule_id))
         });
         findings
+    }
+
+    /// Every finding, to fill in what later analyses conclude (their risk).
+    pub fn findings_mut(&mut self) -> impl Iterator<Item = &mut Finding> {
+        self.findings.values_mut()
     }
 
     /// Counts of nodes per `(class, type)`, sorted.
@@ -161,6 +211,7 @@ mod tests {
             evidence: None,
             tags: vec![],
             provenance: None,
+            risk: None,
         }
     }
 
@@ -189,13 +240,38 @@ mod tests {
     }
 
     #[test]
+    fn merged_nodes_keep_one_copy_and_their_edges() {
+        let mut inventory = Inventory::new();
+        let kind = NodeKind::Credential(CredentialType::AccessKey);
+        let found = NodeId::from_stored("aws:access_key:sha256:ab");
+        let live = NodeId::from_stored("aws:access_key:AKIA");
+        let file = NodeId::from_stored("local:file:/repo/a");
+        let mut exposed = Node::new(found.clone(), kind, "key in a file", "aws", "fs");
+        exposed.labels.insert("from".into(), "fs".into());
+        inventory.add_node(exposed);
+        inventory.add_node(Node::new(live.clone(), kind, "AKIA", "aws", "aws"));
+        inventory.add_edge(Edge::new(found.clone(), EdgeKind::ExposedIn, file.clone()));
+        let mut finding = finding("r", Severity::High, "a");
+        finding.nodes = vec![found.clone(), file.clone()];
+        inventory.add_finding(finding);
+        inventory.merge_nodes(&BTreeMap::from([(found.clone(), live.clone())]));
+        assert!(inventory.node(&found).is_none());
+        let merged = inventory.node(&live).expect("the live key stays");
+        assert_eq!(merged.name, "AKIA");
+        assert_eq!(merged.labels["from"], "fs");
+        assert_eq!(inventory.edges().next().map(|e| &e.from), Some(&live));
+        let nodes = &inventory.findings().next().expect("a finding").nodes;
+        assert_eq!(nodes, &vec![live, file]);
+    }
+
+    #[test]
     fn findings_sort_most_severe_first() {
         let mut inventory = Inventory::new();
         inventory.add_finding(finding("low", Severity::Low, "b"));
         inventory.add_finding(finding("crit", Severity::Critical, "c"));
         inventory.add_finding(finding("high", Severity::High, "a"));
         let order: Vec<&str> = inventory
-            .findings_by_severity()
+            .findings_by_risk()
             .iter()
             .map(|f| f.rule_id.as_str())
             .collect();

@@ -31,7 +31,7 @@ const HEADER: [&str; 15] = [
 impl Report for CsvReport {
     fn write(&self, scan: &ScanView<'_>, out: &mut dyn io::Write) -> Result<(), ReportError> {
         write_row(out, HEADER.iter().map(|h| h.to_string()))?;
-        for finding in scan.inventory.findings_by_severity() {
+        for finding in scan.inventory.findings_by_risk() {
             let (place, line, column, scope) = match &finding.location {
                 Location::File {
                     path, line, column, ..

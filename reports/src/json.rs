@@ -78,7 +78,7 @@ impl Report for JsonReport {
                 .or_default()
                 .insert(type_name, count);
         }
-        let findings = inventory.findings_by_severity();
+        let findings = inventory.findings_by_risk();
         let findings_by_severity = SeverityCounts::of(findings.iter().copied());
         let mut skipped_by_reason: BTreeMap<String, usize> = BTreeMap::new();
         for item in &record.skipped {

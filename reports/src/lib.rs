@@ -168,22 +168,24 @@ pub fn report_for(format: ReportFormat) -> Box<dyn Report> {
 /// Writes rows as left-aligned columns two spaces apart, each line indented by
 /// `indent` spaces; the last column is not padded. Shared by every plain-text
 /// listing so they all look alike.
-pub fn write_columns<const N: usize>(
+pub fn write_columns<R: AsRef<[String]>>(
     out: &mut dyn io::Write,
-    rows: &[[String; N]],
+    rows: &[R],
     indent: usize,
 ) -> io::Result<()> {
-    let mut widths = [0usize; N];
+    let columns = rows.iter().map(|row| row.as_ref().len()).max().unwrap_or(0);
+    let mut widths = vec![0usize; columns];
     for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
+        for (width, cell) in widths.iter_mut().zip(row.as_ref()) {
             *width = (*width).max(cell.chars().count());
         }
     }
     for row in rows {
+        let row = row.as_ref();
         let mut line = " ".repeat(indent);
-        for (index, (cell, width)) in row.iter().zip(widths).enumerate() {
+        for (index, (cell, width)) in row.iter().zip(&widths).enumerate() {
             line.push_str(cell);
-            if index + 1 < N {
+            if index + 1 < row.len() {
                 line.push_str(&" ".repeat(width - cell.chars().count() + 2));
             }
         }

@@ -23,7 +23,7 @@ impl Default for MarkdownReport {
 impl Report for MarkdownReport {
     fn write(&self, scan: &ScanView<'_>, out: &mut dyn io::Write) -> Result<(), ReportError> {
         let record = scan.record;
-        let findings = scan.inventory.findings_by_severity();
+        let findings = scan.inventory.findings_by_risk();
         let counts = SeverityCounts::of(findings.iter().copied());
         let number = record.number.map_or_else(String::new, |n| format!(" #{n}"));
         writeln!(out, "## nhiscope scan{number}: {}", counts.summary())?;
@@ -123,8 +123,11 @@ impl Report for MarkdownReport {
         if !findings.is_empty() {
             writeln!(out, "### Top findings")?;
             writeln!(out)?;
-            writeln!(out, "| Severity | Rule | Where | Evidence | What to do |")?;
-            writeln!(out, "| --- | --- | --- | --- | --- |")?;
+            writeln!(
+                out,
+                "| Risk | Severity | Rule | Where | Evidence | What to do |"
+            )?;
+            writeln!(out, "| ---: | --- | --- | --- | --- | --- |")?;
             for finding in findings.iter().take(self.top) {
                 let evidence = finding
                     .evidence
@@ -132,7 +135,10 @@ impl Report for MarkdownReport {
                     .map_or_else(String::new, |e| format!("`{}`", e.preview()));
                 writeln!(
                     out,
-                    "| {} {} | `{}` | `{}` | {} | {} |",
+                    "| {} | {} {} | `{}` | `{}` | {} | {} |",
+                    finding
+                        .risk
+                        .map_or_else(|| "-".to_string(), |risk| risk.to_string()),
                     icon(finding.severity),
                     finding.severity,
                     finding.rule_id,

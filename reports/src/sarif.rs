@@ -125,7 +125,7 @@ fn document(scan: &ScanView<'_>, max_results: usize) -> Value {
         .collect();
 
     let states = scan.comparison.map(|comparison| comparison.diff.states());
-    let mut findings = scan.inventory.findings_by_severity();
+    let mut findings = scan.inventory.findings_by_risk();
     let mut notifications: Vec<Value> = record
         .errors
         .iter()

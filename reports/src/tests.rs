@@ -88,6 +88,7 @@ fn scan() -> (ScanRecord, Inventory) {
         evidence: Some(secret),
         tags: vec!["aws".into(), "exposed".into()],
         provenance: None,
+        risk: None,
     });
     (record, inventory)
 }

@@ -69,7 +69,7 @@ impl Report for TextReport {
             inventory.edges().len()
         )?;
 
-        let findings = inventory.findings_by_severity();
+        let findings = inventory.findings_by_risk();
         let counts = SeverityCounts::of(findings.iter().copied());
         writeln!(out)?;
         let baselined = if scan.baselined > 0 {
@@ -82,14 +82,17 @@ impl Report for TextReport {
         } else {
             writeln!(
                 out,
-                "Findings: {} ({}){baselined}",
+                "Findings: {} ({}){baselined}, highest risk first",
                 findings.len(),
                 counts.describe()
             )?;
-            let rows: Vec<[String; 4]> = findings
+            // Ordered by risk (the graph analyses' score), shown first.
+            let rows: Vec<[String; 5]> = findings
                 .iter()
                 .map(|f| {
                     [
+                        f.risk
+                            .map_or_else(|| "-".to_string(), |risk| risk.to_string()),
                         f.severity.as_str().to_ascii_uppercase(),
                         f.rule_id.clone(),
                         f.location.display(),

@@ -20,7 +20,7 @@ pub fn run(global: &GlobalArgs, args: &FindingsArgs) -> anyhow::Result<Exit> {
         .map(super::baseline::read)
         .transpose()?;
     let findings: Vec<&Finding> = inventory
-        .findings_by_severity()
+        .findings_by_risk()
         .into_iter()
         .filter(|finding| finding.severity >= threshold)
         .filter(|finding| !baseline.as_ref().is_some_and(|b| b.contains(finding)))

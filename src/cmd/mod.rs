@@ -1,10 +1,14 @@
 //! One module per subcommand.
 
 mod baseline;
+mod blast_radius;
 mod diff;
 mod findings;
+mod graph;
 mod inventory;
 mod output;
+mod path;
+mod query;
 mod report;
 mod rules;
 mod scan;
@@ -40,6 +44,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Baseline(command) => baseline::run(&cli.global, &command),
         Command::Diff(args) => diff::run(&cli.global, &args),
         Command::Inventory(args) => inventory::run(&cli.global, &args),
+        Command::Query(args) => query::run(&cli.global, &args),
+        Command::Path(args) => path::run(&cli.global, &args),
+        Command::BlastRadius(args) => blast_radius::run(&cli.global, &args),
+        Command::Graph(args) => graph::run(&cli.global, &args),
     }
 }
 
@@ -145,4 +153,35 @@ fn write_output(
         }
     }
     Ok(())
+}
+
+/// The graph node a user names: an id, a native id (ARN, key id) or a name.
+/// Several matches are an error that lists them, so the user can pick one.
+fn resolve_node(
+    store: &Store,
+    scan: &nhiscope_model::ScanId,
+    graph: &nhiscope_graph::Graph,
+    text: &str,
+) -> anyhow::Result<nhiscope_graph::NodeIndex> {
+    if let Some(node) = graph.find(text) {
+        return Ok(node);
+    }
+    let found = store.find_nodes(scan, text)?;
+    match found.as_slice() {
+        [] => anyhow::bail!(
+            "no node of this scan is `{text}`: give a node id, a native id (ARN, key id) or a name; `nhiscope inventory` lists them"
+        ),
+        [(id, _)] => graph
+            .find(id)
+            .with_context(|| format!("node {id} is not in the scan's graph")),
+        many => {
+            let shown: Vec<&str> = many.iter().take(5).map(|(id, _)| id.as_str()).collect();
+            anyhow::bail!(
+                "`{text}` names {} nodes ({}{}); give the node id",
+                many.len(),
+                shown.join(", "),
+                if many.len() > 5 { ", ..." } else { "" }
+            )
+        }
+    }
 }

@@ -10,7 +10,9 @@ use nhiscope_collect::{
     run_collectors,
 };
 use nhiscope_collector_git::is_repository_root;
-use nhiscope_graph::Store;
+use nhiscope_graph::{
+    AnalysisSettings, GraphResults, Pattern, Store, analyse, correlate, graph_of,
+};
 use nhiscope_model::{ScanId, ScanRecord, ScanStatus, Severity, SeverityCounts};
 use nhiscope_reports::{Comparison, ScanView};
 use tokio_util::sync::CancellationToken;
@@ -101,11 +103,46 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
     .await;
     progress.finish_and_clear();
 
+    // Join what several collectors saw of one credential, then analyse the
+    // access graph of everything collected.
+    let mut outcome = outcome;
+    let analysis_started = std::time::Instant::now();
+    let correlation = correlate(&mut outcome.inventory);
+    for finding in correlation.findings {
+        outcome.inventory.add_finding(finding);
+    }
+    let crown_jewels: Vec<Pattern> = config
+        .analysis
+        .crown_jewels
+        .iter()
+        .map(|glob| Pattern::new(glob.as_str()))
+        .collect();
+    let graph = graph_of(&outcome.inventory, &crown_jewels);
+    let mut settings = AnalysisSettings::new(args.as_of.unwrap_or_else(Timestamp::now));
+    if let Some(limit) = config.analysis.reach_limit {
+        settings.reach_limit = limit;
+    }
+    let analysis = analyse(&graph, &settings);
+    rank_findings(&mut outcome.inventory, &graph, &analysis);
+    tracing::info!(
+        merged = correlation.merged.len(),
+        nodes = graph.node_count(),
+        edges = graph.edge_count(),
+        scored = analysis.scores.len(),
+        attack_paths = analysis.paths.len(),
+        elapsed_ms = analysis_started.elapsed().as_millis() as u64,
+        "graph analysed"
+    );
+
     let record = scan_record(scan_id, started_at, &outcome);
     let record = match store.as_mut() {
         Some(store) => {
+            let results = GraphResults {
+                graph: &graph,
+                analysis: &analysis,
+            };
             let number = store
-                .write_scan(&record, &outcome.inventory)
+                .write_scan(&record, &outcome.inventory, Some(results))
                 .context("the scan was not stored; earlier scans are intact")?;
             ScanRecord {
                 number: Some(number),
@@ -123,7 +160,6 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
 
     // The store keeps every finding; the report and the exit code leave out
     // what the baseline accepted.
-    let mut outcome = outcome;
     let baselined = baseline.as_ref().map_or(0, |baseline| {
         outcome
             .inventory
@@ -169,6 +205,38 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Exit> {
         })
         .collect();
     Ok(exit_for(&record, &gating, fail_on))
+}
+
+/// The lowest risk a finding of each severity ranks at, so a critical
+/// finding about a node the graph did not score still ranks high.
+fn severity_floor(severity: Severity) -> u8 {
+    match severity {
+        Severity::Critical => 50,
+        Severity::High => 35,
+        Severity::Medium => 20,
+        Severity::Low => 10,
+        Severity::Info => 0,
+    }
+}
+
+/// Gives each finding the risk of the riskiest node it is about (at least
+/// its severity's floor), which is how reports order them.
+fn rank_findings(
+    inventory: &mut nhiscope_model::Inventory,
+    graph: &nhiscope_graph::Graph,
+    analysis: &nhiscope_graph::Analysis,
+) {
+    for finding in inventory.findings_mut() {
+        let nodes = finding
+            .nodes
+            .iter()
+            .filter_map(|id| graph.find(id.as_str()))
+            .filter_map(|node| analysis.score(node))
+            .map(|score| score.risk)
+            .max()
+            .unwrap_or(0);
+        finding.risk = Some(nodes.max(severity_floor(finding.severity)));
+    }
 }
 
 /// Folds the command-line arguments into the config.

@@ -97,7 +97,7 @@ fn the_demo_estate_sarif_is_accepted_by_code_scanning() {
             >= 150,
         "every rule that can fire is listed"
     );
-    assert_eq!(run["results"].as_array().expect("results").len(), 44);
+    assert_eq!(run["results"].as_array().expect("results").len(), 46);
     let text = serde_json::to_string(&sarif).expect("serialises");
     assert!(
         !text.contains("4Y7p4tD14z4gzM+jppZxO4z7KdcwjOoGUI01iEFT"),
@@ -144,21 +144,21 @@ fn one_run_writes_several_reports() {
     assert_eq!(result.code, 0, "{}", result.stderr);
     assert!(
         result.stdout.starts_with(
-            "## nhiscope scan #1: 44 findings (13 critical, 22 high, 6 medium, 3 low)"
+            "## nhiscope scan #1: 46 findings (14 critical, 23 high, 6 medium, 3 low)"
         ),
         "{}",
         result.stdout
     );
     assert_eq!(
         read_json(&scratch.path().join("out.json"))["summary"]["findings"],
-        44
+        46
     );
     assert_eq!(
         read_json(&scratch.path().join("out.sarif"))["version"],
         "2.1.0"
     );
     let csv = std::fs::read_to_string(scratch.path().join("out.csv")).expect("csv");
-    assert_eq!(csv.lines().count(), 45, "a header and a row per finding");
+    assert_eq!(csv.lines().count(), 47, "a header and a row per finding");
     let result = run(scratch
         .nhiscope()
         .args(["scan", ".", "-o", "json=-", "-o", "sarif=-"]));

@@ -59,6 +59,7 @@ const PLANTED: &[(&str, &str, u64)] = &[
         1,
     ),
     ("github-pat", "payments-service/deploy/release.sh", 5),
+    ("aws-access-key-id", "payments-service/deploy/release.sh", 8),
     ("slack-webhook-url", "payments-service/k8s/secrets.yaml", 8),
     (
         "vault-service-token",
@@ -66,6 +67,14 @@ const PLANTED: &[(&str, &str, u64)] = &[
         9,
     ),
 ];
+
+/// What correlation adds where a credential another collector knows was
+/// exposed: the cluster's long-lived token, live, found in its export.
+const CORRELATED: &[(&str, &str, u64)] = &[(
+    "exposed-credential-live",
+    "exports/k8s/payments-prod.json",
+    475,
+)];
 
 /// The files that hold the planted credentials.
 const FILES_WITH_FINDINGS: usize = 8;
@@ -91,17 +100,17 @@ const CLUSTER_FINDINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "k8s-credential-in-manifest",
-        "[ESTATE]",
+        "demo-estate",
         "payments/Secret/payments-notifications",
     ),
     (
         "k8s-credential-in-manifest",
-        "[ESTATE]",
+        "demo-estate",
         "payments/Secret/payments-notifications",
     ),
     (
         "k8s-default-service-account-automount",
-        "[ESTATE]",
+        "demo-estate",
         "payments/Deployment/payments-api",
     ),
     (
@@ -196,7 +205,37 @@ fn the_demo_estate_yields_every_planted_credential_and_nothing_else() {
     let (file_findings, cluster_findings): (Vec<&serde_json::Value>, Vec<&serde_json::Value>) =
         all_findings
             .iter()
+            .filter(|finding| {
+                finding["tags"]
+                    .as_array()
+                    .is_none_or(|tags| !tags.iter().any(|t| t == "correlation"))
+            })
             .partition(|finding| finding["location"]["type"] == "file");
+    let correlated: Vec<(String, String, u64)> = all_findings
+        .iter()
+        .filter(|finding| {
+            finding["tags"]
+                .as_array()
+                .is_some_and(|tags| tags.iter().any(|t| t == "correlation"))
+        })
+        .map(|finding| {
+            let path = finding["location"]["path"].as_str().expect("a path");
+            (
+                finding["rule_id"].as_str().expect("a rule").to_string(),
+                path.strip_prefix(&format!("{}/", estate.display()))
+                    .unwrap_or(path)
+                    .to_string(),
+                finding["location"]["line"].as_u64().expect("a line"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        correlated,
+        CORRELATED
+            .iter()
+            .map(|(rule, path, line)| (rule.to_string(), path.to_string(), *line))
+            .collect::<Vec<_>>()
+    );
 
     let prefix = format!("{}/", estate.display());
     let mut found: Vec<(String, String, u64)> = file_findings
@@ -218,7 +257,6 @@ fn the_demo_estate_yields_every_planted_credential_and_nothing_else() {
         .collect();
     assert_eq!(found, expected);
 
-    let estate_name = estate.display().to_string();
     let mut clusters: Vec<(String, String, String)> = cluster_findings
         .iter()
         .map(|finding| {
@@ -228,11 +266,7 @@ fn the_demo_estate_yields_every_planted_credential_and_nothing_else() {
             let scope = location["scope"].as_str().expect("a cluster");
             (
                 finding["rule_id"].as_str().expect("a rule").to_string(),
-                if scope == estate_name {
-                    "[ESTATE]".to_string()
-                } else {
-                    scope.to_string()
-                },
+                scope.to_string(),
                 location["resource"]
                     .as_str()
                     .expect("an object")
@@ -272,10 +306,12 @@ fn the_demo_estate_yields_every_planted_credential_and_nothing_else() {
             .filter_map(|n| n["id"].as_str())
             .collect();
         // The same value found by the file scan and by the cluster collector
-        // is one node; the cluster's long-lived token is also known by its
-        // Secret (kubernetes:token:...), which carries the same fingerprint.
-        let by_value = holders.iter().filter(|id| id.contains(":sha256:")).count();
-        assert_eq!(by_value, 1, "one node per credential value: {holders:?}");
+        // (and a cluster token known by its Secret) is one node.
+        assert_eq!(
+            holders.len(),
+            1,
+            "one node per credential value: {holders:?}"
+        );
     }
     let directories = of_type("source", "directory");
     assert_eq!(directories.len(), 1);
@@ -297,10 +333,10 @@ fn the_demo_estate_yields_every_planted_credential_and_nothing_else() {
         .count();
     assert_eq!(contains_files, FILES_WITH_FINDINGS);
 
-    assert_eq!(report["summary"]["findings_by_severity"]["critical"], 13);
+    assert_eq!(report["summary"]["findings_by_severity"]["critical"], 14);
     assert_eq!(report["scan"]["status"], "complete");
     assert_eq!(report["scan"]["number"], 1);
-    assert_eq!(report["scan"]["sources"][0]["items_scanned"], 17);
+    assert_eq!(report["scan"]["sources"][0]["items_scanned"], 18);
     assert_eq!(
         report["scan"]["sources"][1]["objects_read"]["ServiceAccount"], 23,
         "the export's accounts, read by the cluster collector"
@@ -370,7 +406,7 @@ fn scans_are_appended_and_listed() {
     assert_eq!(scans[1]["number"], 2);
     for scan in scans {
         assert_eq!(scan["nodes"], 115);
-        assert_eq!(scan["findings"]["critical"], 13);
+        assert_eq!(scan["findings"]["critical"], 14);
         assert_eq!(scan["status"], "complete");
     }
     let text = run(scratch.nhiscope().arg("scans"));
@@ -388,7 +424,7 @@ fn scans_are_appended_and_listed() {
     ]));
     assert_eq!(findings.code, 0, "{}", findings.stderr);
     let findings = json(&findings);
-    assert_eq!(findings.as_array().expect("a list").len(), 13);
+    assert_eq!(findings.as_array().expect("a list").len(), 14);
 
     let report = run(scratch
         .nhiscope()
@@ -397,7 +433,7 @@ fn scans_are_appended_and_listed() {
     assert_eq!(report["scan"]["number"], 2);
     assert_eq!(
         report["findings"].as_array().expect("a list").len(),
-        PLANTED.len() + CLUSTER_FINDINGS.len()
+        PLANTED.len() + CLUSTER_FINDINGS.len() + CORRELATED.len()
     );
 }
 

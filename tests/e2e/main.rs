@@ -5,6 +5,7 @@ mod bad_inputs;
 mod ci;
 mod corpus;
 mod demo_estate;
+mod graph;
 mod history;
 mod interrupts;
 mod kubernetes;

@@ -7,7 +7,8 @@ use std::{
 };
 
 use nhiscope_aws_iam::{
-    Account, ImportError, apply_credential_report, credential_report_account, is_credential_report,
+    Account, ImportError, access_key_list_users, apply_access_key_list, apply_credential_report,
+    credential_report_account, is_access_key_list, is_credential_report,
     parse_authorization_details,
 };
 use nhiscope_collect::NodeSink;
@@ -32,6 +33,7 @@ pub fn import(paths: &[PathBuf], out: &dyn NodeSink) -> Imported {
     }
     let mut imported = Imported::default();
     let mut reports: Vec<(PathBuf, String)> = Vec::new();
+    let mut key_lists: Vec<(PathBuf, String)> = Vec::new();
     for (file, explicit) in files {
         let shown = file.display().to_string();
         let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
@@ -62,6 +64,10 @@ pub fn import(paths: &[PathBuf], out: &dyn NodeSink) -> Imported {
         out.scanned(1);
         if is_credential_report(&text) {
             reports.push((file, text));
+            continue;
+        }
+        if is_access_key_list(&text) {
+            key_lists.push((file, text));
             continue;
         }
         match parse_authorization_details(&text) {
@@ -114,12 +120,62 @@ pub fn import(paths: &[PathBuf], out: &dyn NodeSink) -> Imported {
             out.error(Some(shown.clone()), format!("{shown}: {error}; fetch it again with `aws iam get-credential-report --query Content --output text | base64 -d`"));
         }
     }
+    for (file, text) in key_lists {
+        apply_key_list(&mut imported, &file, &text, out);
+    }
     for (account, file) in imported.accounts.values_mut() {
         if !account.sources.contains(file) {
             account.sources.insert(0, file.clone());
         }
     }
     imported
+}
+
+/// A `list-access-keys` output names no account: it belongs to the account
+/// whose users it lists (the one account imported from the same directory,
+/// or the only account that has all its users).
+fn apply_key_list(imported: &mut Imported, file: &Path, text: &str, out: &dyn NodeSink) {
+    let shown = file.display().to_string();
+    let users = match access_key_list_users(text) {
+        Ok(users) => users,
+        Err(error) => {
+            out.error(Some(shown.clone()), format!("{shown}: {error}; expected the output of `aws iam list-access-keys --user-name NAME`"));
+            return;
+        }
+    };
+    let directory = file.parent().map(Path::to_path_buf);
+    let candidates: Vec<String> = imported
+        .accounts
+        .iter()
+        .filter(|(_, (account, _))| {
+            users
+                .iter()
+                .all(|name| account.users.iter().any(|u| &u.name == name))
+        })
+        .filter(|(_, (_, source))| {
+            imported.accounts.len() == 1
+                || Path::new(source).parent().map(Path::to_path_buf) == directory
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
+    let [id] = candidates.as_slice() else {
+        out.error(
+            Some(shown.clone()),
+            format!(
+                "{shown}: cannot tell which account's keys these are ({} candidate accounts); put the file beside that account's authorization-details export",
+                candidates.len()
+            ),
+        );
+        return;
+    };
+    let (account, _) = imported.accounts.get_mut(id).expect("a candidate exists");
+    account.sources.push(shown.clone());
+    match apply_access_key_list(account, text) {
+        Ok(count) => {
+            tracing::info!(file = %shown, account = %id, keys = count, "imported access key ids")
+        }
+        Err(error) => out.error(Some(shown.clone()), format!("{shown}: {error}")),
+    }
 }
 
 fn collect_files(

@@ -136,6 +136,9 @@ fn exposure(
     );
     node.secret = Some(hit.secret.clone());
     node.attributes.insert("rule_id".into(), json!(rule.id()));
+    for (fact, value) in &hit.facts {
+        node.attributes.insert((*fact).to_string(), json!(value));
+    }
     if let Some(provenance) = place.provenance {
         // The earliest sighting the collector reports is when it was exposed.
         node.timestamps.created_at = Some(provenance.date);
@@ -201,6 +204,7 @@ fn exposure(
         evidence: Some(hit.secret.clone()),
         tags,
         provenance: place.provenance.cloned(),
+        risk: None,
     };
     (node, edge, finding)
 }

@@ -645,6 +645,11 @@ fn credentials(cluster: &Cluster, sightings: &[Sighting], out: &dyn NodeSink) {
         credential
             .attributes
             .insert("rule_id".into(), json!(sighting.rule_id));
+        for (fact, value) in &sighting.facts {
+            credential
+                .attributes
+                .insert((*fact).to_string(), json!(value));
+        }
         out.node(credential);
         let holder = match &sighting.place {
             nhiscope_k8s::CredentialPlace::SecretValue { secret, key } => {

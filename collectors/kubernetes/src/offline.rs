@@ -181,13 +181,16 @@ fn excludes(root: &Path, globs: &[String]) -> Option<ignore::overrides::Override
 pub fn discover(config: &K8sConfig, max_file_size: u64, out: &dyn NodeSink) -> Vec<Cluster> {
     let mut clusters = Vec::new();
     for root in &config.manifests {
+        // Named after the directory, not its full path: finding fingerprints
+        // include the cluster's name and must not change with the checkout's
+        // location (a CI runner's workspace, a developer's clone).
         let display_root = root.display().to_string();
         let mut manifests = Cluster::new(
             config
                 .cluster_names
                 .get(&display_root)
                 .cloned()
-                .unwrap_or_else(|| display_root.clone()),
+                .unwrap_or_else(|| cluster_name(root, &BTreeMap::new())),
             Origin::Manifests,
         );
         let mut found_manifests = false;

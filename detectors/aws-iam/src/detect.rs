@@ -225,6 +225,7 @@ impl Builder<'_> {
             evidence: None,
             tags: vec!["aws".to_string(), "iam".to_string()],
             provenance: None,
+            risk: None,
         });
     }
 }

@@ -3,7 +3,11 @@
 //! URL-encoded documents) and the credential report CSV (`aws iam
 //! get-credential-report`, base64-decoded). Pure functions: text in, model out.
 
+mod access_keys;
+
 use std::collections::BTreeMap;
+
+pub use access_keys::{access_key_list_users, apply_access_key_list, is_access_key_list};
 
 use jiff::Timestamp;
 use serde_json::Value;

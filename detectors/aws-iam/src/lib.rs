@@ -31,9 +31,9 @@ pub use eval::{
     PolicySet, Request, evaluate, statement_conditions,
 };
 pub use import::{
-    ImportError, apply_credential_report, arn_account, credential_report_account,
-    is_credential_report, parse_authorization_details, parse_authorization_details_of,
-    parse_timestamp,
+    ImportError, access_key_list_users, apply_access_key_list, apply_credential_report,
+    arn_account, credential_report_account, is_access_key_list, is_credential_report,
+    parse_authorization_details, parse_authorization_details_of, parse_timestamp,
 };
 pub use pattern::{action_matches, arn_matches, glob};
 pub use principal::{Principal, PrincipalKind, principals};

@@ -261,6 +261,7 @@ impl Builder<'_> {
             evidence: draft.evidence,
             tags,
             provenance: None,
+            risk: None,
         });
     }
 }

@@ -26,4 +26,7 @@ pub struct SecretMatch {
     pub encoding: Option<&'static str>,
     /// The line, with every secret on it replaced by its preview.
     pub snippet: String,
+    /// What the rule's validators read off the value that is not secret
+    /// (`aws_account` of an access key id).
+    pub facts: Vec<(&'static str, String)>,
 }

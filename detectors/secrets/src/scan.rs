@@ -97,7 +97,10 @@ impl RuleSet {
             .map(|(m, secret)| {
                 let (line, column) = lines.position(m.span.start);
                 let (end_line, end_column) = lines.end_position(&m.span);
+                let facts =
+                    crate::validators::facts(self.rules[m.rule].validators(), m.secret(content));
                 SecretMatch {
+                    facts,
                     rule: m.rule,
                     secret: secret.clone(),
                     span: m.span.clone(),

@@ -93,6 +93,42 @@ fn github_checksum(secret: &[u8]) -> bool {
     value == 0 && expected == checksum
 }
 
+/// Facts a validator can read off a secret that are not themselves secret:
+/// the AWS account an access key id belongs to. Correlation uses them to tell
+/// a deleted key (its account was scanned and lacks it) from one of an
+/// account nhiscope does not see.
+pub fn facts(validators: &[Validator], secret: &[u8]) -> Vec<(&'static str, String)> {
+    let mut facts = Vec::new();
+    if validators.contains(&Validator::AwsKeyId)
+        && let Some(account) = aws_key_account(secret)
+    {
+        facts.push(("aws_account", account));
+    }
+    facts
+}
+
+/// The account id encoded in an AWS access key id (keys issued since 2019):
+/// bits 1..=40 of the base32-decoded characters after the four-letter prefix,
+/// shifted right by 7 (a documented property of AWS key ids).
+fn aws_key_account(secret: &[u8]) -> Option<String> {
+    if !aws_key_id(secret) {
+        return None;
+    }
+    let mut bits: u64 = 0;
+    for &byte in &secret[4..14] {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'2'..=b'7' => byte - b'2' + 26,
+            _ => return None,
+        };
+        bits = (bits << 5) | u64::from(value);
+    }
+    // 10 characters = 50 bits; the first 6 bytes (48 bits) are the prefix.
+    let first_six_bytes = bits >> 2;
+    let account = (first_six_bytes & 0x7fff_ffff_ff80) >> 7;
+    Some(format!("{account:012}"))
+}
+
 fn aws_key_id(secret: &[u8]) -> bool {
     const PREFIXES: [&[u8]; 4] = [b"AKIA", b"ASIA", b"ABIA", b"ACCA"];
     secret.len() == 20
@@ -184,6 +220,21 @@ mod tests {
         assert!(Validator::GithubChecksum.accepts(b"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"));
         assert!(!Validator::GithubChecksum.accepts(b"ghp_QoaF1LlqsajAIxNKu8iS2G8NPRVdD527xFxK"));
         assert!(!Validator::GithubChecksum.accepts(b"ghp_16C7e42F292c6912E7710c838347Ae178B4a"));
+    }
+
+    #[test]
+    fn aws_key_ids_name_their_account() {
+        // Keys whose account is public in AWS's own documentation of the
+        // technique: ASIAY34FZKBOKMUTVV7A belongs to account 609629065308.
+        assert_eq!(
+            aws_key_account(b"ASIAY34FZKBOKMUTVV7A").as_deref(),
+            Some("609629065308")
+        );
+        assert_eq!(
+            facts(&[Validator::AwsKeyId], b"ASIAY34FZKBOKMUTVV7A"),
+            vec![("aws_account", "609629065308".to_string())]
+        );
+        assert!(facts(&[Validator::Jwt], b"ASIAY34FZKBOKMUTVV7A").is_empty());
     }
 
     #[test]

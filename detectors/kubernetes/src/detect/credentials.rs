@@ -112,6 +112,8 @@ pub struct Sighting {
     pub severity: Severity,
     /// The top-level workloads that consume it, with how.
     pub consumers: Vec<(WorkloadKey, String)>,
+    /// What the rule read off the value that is not secret (`aws_account`).
+    pub facts: Vec<(&'static str, String)>,
 }
 
 impl Sighting {
@@ -294,6 +296,7 @@ fn scan(
             credential: rule.credential(),
             severity: rule.severity(),
             consumers: consumers.to_vec(),
+            facts: hit.facts.clone(),
         });
     }
     hits.len()

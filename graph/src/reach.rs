@@ -1,0 +1,318 @@
+//! Reachability over access edges: what a credential or identity can reach
+//! (its blast radius), with one path to each node, and, the other way round,
+//! the nearest high-value target of every node at once. Visited sets are
+//! reused between traversals (a generation stamp per node, never cleared),
+//! so a traversal costs what it reaches.
+
+use nhiscope_model::{EdgeKind, NodeKind, ResourceType};
+
+use crate::compact::{Graph, NodeIndex, kind_code, kind_of};
+
+/// Marks "no node" in parent and hop arrays.
+pub const NONE: NodeIndex = NodeIndex::MAX;
+
+/// The edges along which access flows, from the node that has it to what it
+/// gets: a credential authenticates as its identity, an identity assumes
+/// roles, joins groups and holds permissions, a permission grants
+/// resources, a workload uses identities and credentials, and a Secret (or
+/// ConfigMap) that holds a credential hands it to whoever reads it.
+pub const ACCESS_EDGES: [EdgeKind; 6] = [
+    EdgeKind::AuthenticatesAs,
+    EdgeKind::CanAssume,
+    EdgeKind::MemberOf,
+    EdgeKind::HasPermission,
+    EdgeKind::Grants,
+    EdgeKind::Uses,
+];
+
+fn access_mask() -> u16 {
+    ACCESS_EDGES
+        .iter()
+        .fold(0u16, |mask, kind| mask | (1 << kind_code(*kind)))
+}
+
+/// Whether an edge of kind `code` leaving `from` carries access.
+fn carries_access(graph: &Graph, mask: u16, contains: u8, from: NodeIndex, code: u8) -> bool {
+    if mask & (1 << code) != 0 {
+        return true;
+    }
+    code == contains
+        && matches!(
+            graph.facts(from).kind,
+            NodeKind::Resource(ResourceType::Secret) | NodeKind::Resource(ResourceType::Other)
+        )
+}
+
+/// One step of a path: the node, and the edge kind that led to it (none for
+/// the start).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// The node.
+    pub node: NodeIndex,
+    /// The kind of the edge into it.
+    pub via: Option<EdgeKind>,
+}
+
+/// A reusable breadth-first traversal over access edges.
+#[derive(Debug)]
+pub struct Reach<'g> {
+    graph: &'g Graph,
+    mask: u16,
+    contains: u8,
+    stamp: Vec<u32>,
+    generation: u32,
+    parent: Vec<NodeIndex>,
+    via: Vec<u8>,
+    order: Vec<NodeIndex>,
+    truncated: bool,
+}
+
+impl<'g> Reach<'g> {
+    /// Scratch space for traversals of `graph`.
+    pub fn new(graph: &'g Graph) -> Self {
+        let nodes = graph.node_count();
+        Self {
+            graph,
+            mask: access_mask(),
+            contains: kind_code(EdgeKind::Contains),
+            stamp: vec![0; nodes],
+            generation: 0,
+            parent: vec![NONE; nodes],
+            via: vec![0; nodes],
+            order: Vec::new(),
+            truncated: false,
+        }
+    }
+
+    /// Everything `start` reaches over access edges, in breadth-first order
+    /// (start first, so each node's path is shortest), stopping once `limit`
+    /// nodes are reached.
+    pub fn from(&mut self, start: NodeIndex, limit: usize) -> &[NodeIndex] {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.stamp.fill(0);
+            self.generation = 1;
+        }
+        let generation = self.generation;
+        self.order.clear();
+        self.truncated = false;
+        self.stamp[start as usize] = generation;
+        self.parent[start as usize] = NONE;
+        self.order.push(start);
+        let mut head = 0;
+        while head < self.order.len() {
+            let node = self.order[head];
+            head += 1;
+            let (targets, kinds) = self.graph.outgoing(node);
+            for (&target, &code) in targets.iter().zip(kinds) {
+                if self.stamp[target as usize] == generation
+                    || !carries_access(self.graph, self.mask, self.contains, node, code)
+                {
+                    continue;
+                }
+                if self.order.len() >= limit {
+                    self.truncated = true;
+                    return &self.order;
+                }
+                self.stamp[target as usize] = generation;
+                self.parent[target as usize] = node;
+                self.via[target as usize] = code;
+                self.order.push(target);
+            }
+        }
+        &self.order
+    }
+
+    /// Whether the last traversal stopped at its limit.
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// Whether the last traversal reached `node`.
+    pub fn reached(&self, node: NodeIndex) -> bool {
+        self.stamp[node as usize] == self.generation
+    }
+
+    /// The path of the last traversal from its start to `node` (empty when
+    /// not reached).
+    pub fn path_to(&self, node: NodeIndex) -> Vec<Step> {
+        if !self.reached(node) {
+            return Vec::new();
+        }
+        let mut steps = Vec::new();
+        let mut current = node;
+        loop {
+            let parent = self.parent[current as usize];
+            if parent == NONE {
+                steps.push(Step {
+                    node: current,
+                    via: None,
+                });
+                break;
+            }
+            steps.push(Step {
+                node: current,
+                via: Some(kind_of(self.via[current as usize])),
+            });
+            current = parent;
+        }
+        steps.reverse();
+        steps
+    }
+}
+
+/// For every node, its nearest target along access edges (a multi-source
+/// breadth-first search on the reversed edges): the next hop towards it, the
+/// target and the distance. `NONE` where no target is reachable.
+#[derive(Debug, Clone)]
+pub struct NearestTargets {
+    next: Vec<NodeIndex>,
+    via: Vec<u8>,
+    target: Vec<NodeIndex>,
+    distance: Vec<u16>,
+}
+
+impl NearestTargets {
+    /// Computes the nearest targets of every node of `graph`.
+    pub fn compute(graph: &Graph, is_target: impl Fn(NodeIndex) -> bool) -> Self {
+        let nodes = graph.node_count();
+        let mask = access_mask();
+        let contains = kind_code(EdgeKind::Contains);
+        let mut result = Self {
+            next: vec![NONE; nodes],
+            via: vec![0; nodes],
+            target: vec![NONE; nodes],
+            distance: vec![u16::MAX; nodes],
+        };
+        let mut queue: Vec<NodeIndex> = graph.nodes().filter(|n| is_target(*n)).collect();
+        for &node in &queue {
+            result.target[node as usize] = node;
+            result.distance[node as usize] = 0;
+        }
+        let mut head = 0;
+        while head < queue.len() {
+            let node = queue[head];
+            head += 1;
+            let (sources, kinds) = graph.incoming(node);
+            for (&source, &code) in sources.iter().zip(kinds) {
+                if result.target[source as usize] != NONE
+                    || !carries_access(graph, mask, contains, source, code)
+                {
+                    continue;
+                }
+                result.target[source as usize] = result.target[node as usize];
+                result.next[source as usize] = node;
+                result.via[source as usize] = code;
+                result.distance[source as usize] = result.distance[node as usize].saturating_add(1);
+                queue.push(source);
+            }
+        }
+        result
+    }
+
+    /// The nearest target of `node`, if any.
+    pub fn target(&self, node: NodeIndex) -> Option<NodeIndex> {
+        let target = self.target[node as usize];
+        (target != NONE).then_some(target)
+    }
+
+    /// How many edges away the nearest target is.
+    pub fn distance(&self, node: NodeIndex) -> Option<u16> {
+        self.target(node).map(|_| self.distance[node as usize])
+    }
+
+    /// The path from `node` to its nearest target (empty when none).
+    pub fn path(&self, node: NodeIndex) -> Vec<Step> {
+        if self.target(node).is_none() {
+            return Vec::new();
+        }
+        let mut steps = vec![Step { node, via: None }];
+        let mut current = node;
+        while self.next[current as usize] != NONE {
+            let via = kind_of(self.via[current as usize]);
+            current = self.next[current as usize];
+            steps.push(Step {
+                node: current,
+                via: Some(via),
+            });
+        }
+        steps
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compact::{GraphBuilder, NodeFacts};
+    use nhiscope_model::{CredentialType, IdentityType, PermissionType};
+
+    fn chain() -> Graph {
+        let mut builder = GraphBuilder::with_capacity(6, 6);
+        let key = NodeFacts::of(NodeKind::Credential(CredentialType::AccessKey));
+        let user = NodeFacts::of(NodeKind::Identity(IdentityType::IamUser));
+        let role = NodeFacts::of(NodeKind::Identity(IdentityType::IamRole));
+        let policy = NodeFacts::of(NodeKind::Permission(PermissionType::Policy));
+        let secret = NodeFacts::of(NodeKind::Resource(ResourceType::Secret));
+        builder.add_node("key", "key", key);
+        builder.add_node("user", "user", user);
+        builder.add_node("role", "role", role);
+        builder.add_node("admin", "admin policy", policy);
+        builder.add_node("secret", "k8s secret", secret);
+        builder.add_node("other-key", "key in the secret", key);
+        builder.add_edge("key", "user", EdgeKind::AuthenticatesAs);
+        builder.add_edge("user", "key", EdgeKind::Holds);
+        builder.add_edge("user", "role", EdgeKind::CanAssume);
+        builder.add_edge("role", "admin", EdgeKind::HasPermission);
+        builder.add_edge("role", "secret", EdgeKind::Grants);
+        builder.add_edge("secret", "other-key", EdgeKind::Contains);
+        builder.finish()
+    }
+
+    #[test]
+    fn reach_follows_access_edges_with_one_path_each() {
+        let graph = chain();
+        let mut reach = Reach::new(&graph);
+        let key = graph.find("key").expect("key");
+        let reached: Vec<&str> = reach.from(key, 100).iter().map(|n| graph.id(*n)).collect();
+        assert_eq!(
+            reached,
+            ["key", "user", "role", "admin", "secret", "other-key"]
+        );
+        let admin = graph.find("admin").expect("admin");
+        let path: Vec<(&str, Option<EdgeKind>)> = reach
+            .path_to(admin)
+            .iter()
+            .map(|s| (graph.id(s.node), s.via))
+            .collect();
+        assert_eq!(
+            path,
+            [
+                ("key", None),
+                ("user", Some(EdgeKind::AuthenticatesAs)),
+                ("role", Some(EdgeKind::CanAssume)),
+                ("admin", Some(EdgeKind::HasPermission)),
+            ]
+        );
+        // The user holds the key, but holding is not access: from the role
+        // nothing leads back.
+        let role = graph.find("role").expect("role");
+        assert_eq!(reach.from(role, 100).len(), 4);
+        assert!(!reach.reached(key));
+        assert_eq!(reach.from(key, 3).len(), 3);
+        assert!(reach.truncated());
+    }
+
+    #[test]
+    fn nearest_targets_give_every_node_its_path() {
+        let graph = chain();
+        let admin = graph.find("admin").expect("admin");
+        let nearest = NearestTargets::compute(&graph, |n| n == admin);
+        let key = graph.find("key").expect("key");
+        assert_eq!(nearest.target(key), Some(admin));
+        assert_eq!(nearest.distance(key), Some(3));
+        let path: Vec<&str> = nearest.path(key).iter().map(|s| graph.id(s.node)).collect();
+        assert_eq!(path, ["key", "user", "role", "admin"]);
+        let other = graph.find("other-key").expect("other key");
+        assert_eq!(nearest.target(other), None);
+    }
+}
