@@ -8,6 +8,9 @@
 //!
 //! ```sh
 //! cargo bench -p nhiscope-benches --bench graph_scale -- --sizes 10000,100000,1000000 --out /tmp/graph-bench
+//! # one size, keeping its store with a second scan of a million synthetic
+//! # findings, for the TUI benchmark:
+//! cargo bench -p nhiscope-benches --bench graph_scale -- --one 1000000 --out /tmp/graph-bench --keep-store --findings 1000000
 //! ```
 
 use std::{
@@ -109,8 +112,10 @@ fn write_tsv(graph: &Graph, dir: &Path) -> std::io::Result<()> {
     edges.flush()
 }
 
-/// nhiscope on one size.
-fn one(size: usize, dir: &Path) -> serde_json::Value {
+/// nhiscope on one size. With `keep = Some(findings)`, the store is kept
+/// (for the TUI benchmark) with a second scan of the same graph and that many
+/// synthetic findings, written after the timed store.
+fn one(size: usize, dir: &Path, keep: Option<usize>) -> serde_json::Value {
     eprintln!("nhiscope, {size} identities:");
     let (estate, generate_s) = timed("generate", || generate(size, SEED));
     let (graph, build_s) = timed("build", || estate.build());
@@ -143,9 +148,25 @@ fn one(size: usize, dir: &Path) -> serde_json::Value {
                     graph: &graph,
                     analysis: &analysis,
                 },
+                std::iter::empty(),
             )
             .expect("stores the graph");
     });
+    if let Some(count) = keep {
+        timed("synthetic findings (not part of the benchmark)", || {
+            let mut store = Store::open_or_create(&store_path).expect("opens the store");
+            store
+                .write_graph(
+                    &record(),
+                    GraphResults {
+                        graph: &graph,
+                        analysis: &analysis,
+                    },
+                    synthetic_findings(&graph, &analysis, count),
+                )
+                .expect("stores the findings");
+        });
+    }
     let (nodes, edges, heap) = (graph.node_count(), graph.edge_count(), graph.heap_bytes());
     let scored = analysis.scores.len();
     let paths = analysis.paths.len();
@@ -158,8 +179,10 @@ fn one(size: usize, dir: &Path) -> serde_json::Value {
     assert_eq!(reloaded.node_count(), nodes, "the reload has every node");
     assert_eq!(reloaded.edge_count(), edges, "the reload has every edge");
     let store_bytes = std::fs::metadata(&store_path).map_or(0, |m| m.len());
-    let _ = std::fs::remove_file(&store_path);
-    let _ = std::fs::remove_file(store_path.with_extension("duckdb.wal"));
+    if keep.is_none() {
+        let _ = std::fs::remove_file(&store_path);
+        let _ = std::fs::remove_file(store_path.with_extension("duckdb.wal"));
+    }
     serde_json::json!({
         "peer": "nhiscope",
         "version": env!("CARGO_PKG_VERSION"),
@@ -181,6 +204,64 @@ fn one(size: usize, dir: &Path) -> serde_json::Value {
         "hub_s": hub_s,
         "typical_reach": typical_reach,
         "hub_reach": hub_reach,
+    })
+}
+
+/// `count` findings about the scored nodes of `graph`, in the shapes
+/// collectors raise (an exposed key in a file, a privilege, an unrotated
+/// key), each with its node's risk: a store filled as a large estate's would be.
+fn synthetic_findings<'a>(
+    graph: &'a Graph,
+    analysis: &'a nhiscope_graph::Analysis,
+    count: usize,
+) -> impl Iterator<Item = nhiscope_model::Finding> + 'a {
+    use nhiscope_model::{Finding, FindingFingerprint, Location, NodeId, Severity};
+    const RULES: [(&str, Severity); 5] = [
+        ("aws-access-key-unrotated", Severity::Medium),
+        ("aws-iam-privilege-escalation", Severity::High),
+        ("exposed-credential-live", Severity::Critical),
+        ("aws-access-key-unused", Severity::Low),
+        ("k8s-default-service-account-automount", Severity::Info),
+    ];
+    (0..count).map(move |i| {
+        let score = &analysis.scores[i % analysis.scores.len()];
+        let (rule, severity) = RULES[i % RULES.len()];
+        let id = graph.id(score.node);
+        let location = if i % 3 == 0 {
+            Location::File {
+                path: format!("repo-{}/config/settings-{}.py", i % 997, i % 13),
+                line: (i % 400) as u32 + 1,
+                column: 5,
+                end_line: (i % 400) as u32 + 1,
+                end_column: 25,
+                commit: None,
+                snippet: Some("AWS_ACCESS_KEY_ID = \"AKIA…XXXX\"".into()),
+            }
+        } else {
+            Location::Resource {
+                provider: id.split(':').next().unwrap_or("aws").to_string(),
+                scope: Some(format!("{:012}", i % 1000)),
+                resource: id.to_string(),
+                export_file: None,
+            }
+        };
+        Finding {
+            fingerprint: FindingFingerprint::derive(rule, &[id, &i.to_string()]),
+            rule_id: rule.to_string(),
+            severity,
+            title: format!("{rule} on {}", graph.name(score.node)),
+            message: format!(
+                "{} ({id}): synthetic finding {i} of the benchmark estate.",
+                graph.name(score.node)
+            ),
+            nodes: vec![NodeId::from_stored(id)],
+            location,
+            remediation: "Rotate it.".into(),
+            evidence: None,
+            tags: vec!["synthetic".into()],
+            provenance: None,
+            risk: Some(score.risk),
+        }
     })
 }
 
@@ -294,7 +375,10 @@ fn main() {
         let size: usize = size.parse().expect("--one takes a number of identities");
         let dir = out.join(size.to_string());
         std::fs::create_dir_all(&dir).expect("creates the output directory");
-        let result = one(size, &dir);
+        let keep = args.iter().any(|a| a == "--keep-store").then(|| {
+            value("--findings").map_or(0, |n| n.parse().expect("--findings takes a number"))
+        });
+        let result = one(size, &dir, keep);
         std::fs::write(dir.join("nhiscope.json"), format!("{result:#}\n"))
             .expect("writes the result");
         return;

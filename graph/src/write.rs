@@ -57,11 +57,13 @@ impl Store {
     }
 
     /// Writes a scan that exists only as a graph (a synthetic estate of the
-    /// benchmark): its nodes, edges and analyses, in one transaction.
+    /// benchmarks): its nodes, edges, analyses and `findings`, in one
+    /// transaction.
     pub fn write_graph(
         &mut self,
         record: &ScanRecord,
         results: GraphResults<'_>,
+        findings: impl Iterator<Item = Finding>,
     ) -> Result<u64, StoreError> {
         let path = self.path.clone();
         let database = |error: duckdb::Error| StoreError::Database {
@@ -126,6 +128,12 @@ impl Store {
         edges.flush().map_err(database)?;
         drop(edges);
         write_analysis(&tx, &scan_id, results).map_err(database)?;
+        let mut appender = tx.appender("findings").map_err(database)?;
+        for finding in findings {
+            append_finding(&mut appender, &scan_id, &finding).map_err(database)?;
+        }
+        appender.flush().map_err(database)?;
+        drop(appender);
         tx.commit().map_err(database)?;
         Ok(u64::try_from(number).unwrap_or(0))
     }
