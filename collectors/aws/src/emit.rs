@@ -418,6 +418,30 @@ pub fn emit(account: &Account, assessment: &Assessment, out: &dyn NodeSink) {
             json!({"reasoning": assumption.reasoning}),
         );
     }
+    // An escalation to another identity is a way to become it: the graph
+    // follows it like an assumption, so blast radii and attack paths see it.
+    for escalation in &assessment.privileges.escalations {
+        let target = if account.roles.iter().any(|r| r.arn == escalation.target) {
+            ids::identity(IdentityType::IamRole, &escalation.target)
+        } else if account.users.iter().any(|u| u.arn == escalation.target) {
+            ids::identity(IdentityType::IamUser, &escalation.target)
+        } else {
+            continue;
+        };
+        let is_principal = account.roles.iter().any(|r| r.arn == escalation.principal)
+            || account.users.iter().any(|u| u.arn == escalation.principal);
+        let from = principal_id(account, &escalation.principal);
+        if !is_principal || from == target {
+            continue;
+        }
+        edge_with(
+            out,
+            &from,
+            EdgeKind::CanAssume,
+            &target,
+            json!({"escalation": escalation.method.id, "how": escalation.method.how}),
+        );
+    }
     for finding in &assessment.findings {
         out.finding(finding.clone());
     }
