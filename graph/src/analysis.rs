@@ -10,7 +10,7 @@ use nhiscope_model::{EdgeKind, NodeKind};
 
 use crate::{
     compact::{Graph, NodeIndex, flags, kind_code},
-    reach::{NearestTargets, Reach, Step},
+    reach::{NearestTargets, Reach, Step, post_order},
 };
 
 /// What the analyses need to know beyond the graph.
@@ -231,15 +231,28 @@ pub fn analyse(graph: &Graph, settings: &AnalysisSettings) -> Analysis {
         owned_by: kind_code(EdgeKind::OwnedBy),
     };
     let authenticates_as = codes.authenticates_as;
+    // Reach counts, in post-order so that a node reaching one already known
+    // to reach the limit stops at once.
     let mut reach = Reach::new(graph);
+    let mut counts: Vec<u32> = vec![u32::MAX; graph.node_count()];
+    let limit = settings.reach_limit.max(1);
+    for node in post_order(graph) {
+        if !is_scored(&graph.facts(node).kind) {
+            continue;
+        }
+        let count = reach.count_until(node, limit, |other| {
+            counts[other as usize] != u32::MAX && counts[other as usize] as usize >= limit
+        });
+        counts[node as usize] = count as u32;
+    }
     let mut analysis = Analysis::default();
     for node in graph.nodes() {
         let facts = graph.facts(node);
         if !is_scored(&facts.kind) {
             continue;
         }
-        let reached = reach.from(node, settings.reach_limit).len() as u32;
-        let truncated = reach.truncated();
+        let reached = counts[node as usize];
+        let truncated = reached as usize >= limit;
         let mut bits = 0u16;
         let credential = matches!(facts.kind, NodeKind::Credential(_));
         let exposed_credential = |n: NodeIndex| {
@@ -336,6 +349,41 @@ pub fn analyse(graph: &Graph, settings: &AnalysisSettings) -> Analysis {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reach_counts_stop_at_nodes_known_to_reach_the_limit() {
+        // A chain of roles r0 -> r1 -> ... -> r9: each reaches the rest.
+        let mut builder = GraphBuilder::with_capacity(10, 9);
+        let role = NodeFacts::of(NodeKind::Identity(IdentityType::IamRole));
+        for i in 0..10 {
+            builder.add_node(&format!("r{i}"), &format!("r{i}"), role);
+        }
+        for i in 0..9 {
+            builder.add_edge(
+                &format!("r{i}"),
+                &format!("r{}", i + 1),
+                EdgeKind::CanAssume,
+            );
+        }
+        let graph = builder.finish();
+        let mut settings = AnalysisSettings::new("2026-11-20T00:00:00Z".parse().expect("now"));
+        settings.reach_limit = 4;
+        let analysis = analyse(&graph, &settings);
+        let reach = |id: &str| {
+            let score = analysis
+                .score(graph.find(id).expect("node"))
+                .expect("scored");
+            (score.reach, score.reach_truncated)
+        };
+        assert_eq!(reach("r9"), (1, false));
+        assert_eq!(reach("r7"), (3, false));
+        assert_eq!(reach("r6"), (4, true), "reaches exactly the limit");
+        assert_eq!(reach("r0"), (4, true));
+        settings.reach_limit = 100;
+        let exact = analyse(&graph, &settings);
+        let r0 = exact.score(graph.find("r0").expect("r0")).expect("scored");
+        assert_eq!((r0.reach, r0.reach_truncated), (10, false));
+    }
     use crate::compact::{GraphBuilder, NodeFacts};
     use nhiscope_model::{CredentialType, IdentityType, PermissionType, WorkloadType};
 

@@ -372,7 +372,7 @@ mod tests {
         assert!(
             finding
                 .message
-                .contains("active in aws 210987654321 as iam user ci"),
+                .contains("active in AWS account 210987654321, authenticating as IAM user ci"),
             "{}",
             finding.message
         );

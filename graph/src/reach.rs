@@ -123,6 +123,47 @@ impl<'g> Reach<'g> {
         &self.order
     }
 
+    /// Like [`Reach::from`], but also stops — as truncated — on reaching a
+    /// node for which `saturated` holds (one already known to reach
+    /// `limit` nodes: whatever reaches it reaches at least as much).
+    pub fn count_until(
+        &mut self,
+        start: NodeIndex,
+        limit: usize,
+        saturated: impl Fn(NodeIndex) -> bool,
+    ) -> usize {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.stamp.fill(0);
+            self.generation = 1;
+        }
+        let generation = self.generation;
+        self.order.clear();
+        self.truncated = false;
+        self.stamp[start as usize] = generation;
+        self.order.push(start);
+        let mut head = 0;
+        while head < self.order.len() {
+            let node = self.order[head];
+            head += 1;
+            let (targets, kinds) = self.graph.outgoing(node);
+            for (&target, &code) in targets.iter().zip(kinds) {
+                if self.stamp[target as usize] == generation
+                    || !carries_access(self.graph, self.mask, self.contains, node, code)
+                {
+                    continue;
+                }
+                if self.order.len() >= limit || saturated(target) {
+                    self.truncated = true;
+                    return limit;
+                }
+                self.stamp[target as usize] = generation;
+                self.order.push(target);
+            }
+        }
+        self.order.len()
+    }
+
     /// Whether the last traversal stopped at its limit.
     pub fn truncated(&self) -> bool {
         self.truncated
@@ -315,4 +356,43 @@ mod tests {
         let other = graph.find("other-key").expect("other key");
         assert_eq!(nearest.target(other), None);
     }
+}
+
+/// Every node in an order where, outside cycles, what a node reaches over
+/// access edges comes before it (a depth-first post-order), so reach counts
+/// computed in this order can reuse what later nodes need.
+pub fn post_order(graph: &Graph) -> Vec<NodeIndex> {
+    let mask = access_mask();
+    let contains = kind_code(EdgeKind::Contains);
+    let nodes = graph.node_count();
+    let mut visited = vec![false; nodes];
+    let mut order = Vec::with_capacity(nodes);
+    let mut stack: Vec<(NodeIndex, usize)> = Vec::new();
+    for root in graph.nodes() {
+        if visited[root as usize] {
+            continue;
+        }
+        visited[root as usize] = true;
+        stack.push((root, 0));
+        while let Some((node, next)) = stack.last_mut() {
+            let node = *node;
+            let (targets, kinds) = graph.outgoing(node);
+            let mut descended = false;
+            while *next < targets.len() {
+                let (target, code) = (targets[*next], kinds[*next]);
+                *next += 1;
+                if !visited[target as usize] && carries_access(graph, mask, contains, node, code) {
+                    visited[target as usize] = true;
+                    stack.push((target, 0));
+                    descended = true;
+                    break;
+                }
+            }
+            if !descended {
+                order.push(node);
+                stack.pop();
+            }
+        }
+    }
+    order
 }
