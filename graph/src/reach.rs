@@ -88,6 +88,35 @@ impl<'g> Reach<'g> {
     /// (start first, so each node's path is shortest), stopping once `limit`
     /// nodes are reached.
     pub fn from(&mut self, start: NodeIndex, limit: usize) -> &[NodeIndex] {
+        self.traverse(start, limit, |_| false);
+        &self.order
+    }
+
+    /// Counts what `start` reaches like [`Reach::from`], but also stops — as
+    /// truncated, counting `limit` — on reaching a node for which
+    /// `saturated` holds (one already known to reach `limit` nodes: whatever
+    /// reaches it reaches at least as much).
+    pub fn count_until(
+        &mut self,
+        start: NodeIndex,
+        limit: usize,
+        saturated: impl Fn(NodeIndex) -> bool,
+    ) -> usize {
+        if self.traverse(start, limit, saturated) {
+            limit
+        } else {
+            self.order.len()
+        }
+    }
+
+    /// The breadth-first traversal behind [`Reach::from`] and
+    /// [`Reach::count_until`]; returns whether it stopped early.
+    fn traverse(
+        &mut self,
+        start: NodeIndex,
+        limit: usize,
+        saturated: impl Fn(NodeIndex) -> bool,
+    ) -> bool {
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             self.stamp.fill(0);
@@ -110,9 +139,9 @@ impl<'g> Reach<'g> {
                 {
                     continue;
                 }
-                if self.order.len() >= limit {
+                if self.order.len() >= limit || saturated(target) {
                     self.truncated = true;
-                    return &self.order;
+                    return true;
                 }
                 self.stamp[target as usize] = generation;
                 self.parent[target as usize] = node;
@@ -120,48 +149,7 @@ impl<'g> Reach<'g> {
                 self.order.push(target);
             }
         }
-        &self.order
-    }
-
-    /// Like [`Reach::from`], but also stops — as truncated — on reaching a
-    /// node for which `saturated` holds (one already known to reach
-    /// `limit` nodes: whatever reaches it reaches at least as much).
-    pub fn count_until(
-        &mut self,
-        start: NodeIndex,
-        limit: usize,
-        saturated: impl Fn(NodeIndex) -> bool,
-    ) -> usize {
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            self.stamp.fill(0);
-            self.generation = 1;
-        }
-        let generation = self.generation;
-        self.order.clear();
-        self.truncated = false;
-        self.stamp[start as usize] = generation;
-        self.order.push(start);
-        let mut head = 0;
-        while head < self.order.len() {
-            let node = self.order[head];
-            head += 1;
-            let (targets, kinds) = self.graph.outgoing(node);
-            for (&target, &code) in targets.iter().zip(kinds) {
-                if self.stamp[target as usize] == generation
-                    || !carries_access(self.graph, self.mask, self.contains, node, code)
-                {
-                    continue;
-                }
-                if self.order.len() >= limit || saturated(target) {
-                    self.truncated = true;
-                    return limit;
-                }
-                self.stamp[target as usize] = generation;
-                self.order.push(target);
-            }
-        }
-        self.order.len()
+        false
     }
 
     /// Whether the last traversal stopped at its limit.

@@ -362,19 +362,9 @@ fn apply_aws_arguments(config: &mut Config, aws: &crate::cli::AwsArgs) {
     if aws.aws_organization {
         section.insert("organization".into(), toml::Value::Boolean(true));
     }
-    let mut extend = |key: &str, values: Vec<String>| {
-        if values.is_empty() {
-            return;
-        }
-        if let toml::Value::Array(list) = section
-            .entry(key)
-            .or_insert_with(|| toml::Value::Array(Vec::new()))
-        {
-            list.extend(values.into_iter().map(text));
-        }
-    };
-    extend("assume_roles", aws.aws_assume_role.clone());
-    extend(
+    extend_list(section, "assume_roles", aws.aws_assume_role.clone());
+    extend_list(
+        section,
         "exports",
         aws.aws_export
             .iter()
@@ -404,19 +394,9 @@ fn apply_k8s_arguments(config: &mut Config, k8s: &crate::cli::K8sArgs) {
     if let Some(kubeconfig) = &k8s.kubeconfig {
         section.insert("kubeconfig".into(), text(kubeconfig.display().to_string()));
     }
-    let mut extend = |key: &str, values: Vec<String>| {
-        if values.is_empty() {
-            return;
-        }
-        if let toml::Value::Array(list) = section
-            .entry(key)
-            .or_insert_with(|| toml::Value::Array(Vec::new()))
-        {
-            list.extend(values.into_iter().map(text));
-        }
-    };
-    extend("contexts", k8s.context.clone());
-    extend(
+    extend_list(section, "contexts", k8s.context.clone());
+    extend_list(
+        section,
         "exports",
         k8s.k8s_export
             .iter()
@@ -456,6 +436,19 @@ fn manifests_from_paths(config: &mut Config) {
         if let Some(value) = fs.get(key) {
             section.entry(key).or_insert_with(|| value.clone());
         }
+    }
+}
+
+/// Adds `values` to the list `key` of a section (made when missing).
+fn extend_list(section: &mut toml::Table, key: &str, values: Vec<String>) {
+    if values.is_empty() {
+        return;
+    }
+    if let toml::Value::Array(list) = section
+        .entry(key)
+        .or_insert_with(|| toml::Value::Array(Vec::new()))
+    {
+        list.extend(values.into_iter().map(toml::Value::String));
     }
 }
 

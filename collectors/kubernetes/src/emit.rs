@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use nhiscope_collect::NodeSink;
 use nhiscope_k8s::{
-    Assessment, Cluster, NamespacedName, Origin, Role, Sighting, WorkloadKey, ids, rbac,
-    token_mounted,
+    Assessment, Cluster, NamespacedName, ObjectKind, Origin, Role, Sighting, WorkloadKey, ids,
+    rbac, references, token_mounted,
 };
 use nhiscope_model::{
     CredentialType, Edge, EdgeKind, IdentityType, Node, NodeId, NodeKind, PermissionType, Redacted,
@@ -451,54 +451,17 @@ fn consumed_secrets(
 ) -> BTreeMap<WorkloadKey, Vec<Value>> {
     let mut consumed: BTreeMap<WorkloadKey, Vec<Value>> = BTreeMap::new();
     for key in assessment.usage.top_level() {
-        let workload = &cluster.workloads[key];
-        let mut list: BTreeSet<(String, String)> = BTreeSet::new();
-        for container in workload.spec.all_containers() {
-            for env in &container.env {
-                if let Some(reference) = env
-                    .value_from
-                    .as_ref()
-                    .and_then(|f| f.secret_key_ref.as_ref())
-                    && let Some(secret) = &reference.name
-                {
-                    list.insert((
-                        secret.clone(),
-                        format!(
-                            "env {} (key {})",
-                            env.name,
-                            reference.key.as_deref().unwrap_or("?")
-                        ),
-                    ));
-                }
-            }
-            for from in &container.env_from {
-                if let Some(secret) = from.secret_ref.as_ref().and_then(|r| r.name.clone()) {
-                    list.insert((secret, "envFrom".to_string()));
-                }
-            }
-            for mount in &container.volume_mounts {
-                let Some(volume) = workload.spec.volume(&mount.name) else {
-                    continue;
+        let list: BTreeSet<(String, String)> = references(&cluster.workloads[key].spec)
+            .into_iter()
+            .filter(|reference| reference.kind == ObjectKind::Secret)
+            .map(|reference| {
+                let how = match &reference.key {
+                    Some(secret_key) => format!("{} (key {secret_key})", reference.how),
+                    None => reference.how,
                 };
-                let secrets = volume
-                    .secret
-                    .iter()
-                    .filter_map(|s| s.secret_name.clone())
-                    .chain(
-                        volume
-                            .projected
-                            .iter()
-                            .flat_map(|p| &p.sources)
-                            .filter_map(|s| s.secret.as_ref().and_then(|r| r.name.clone())),
-                    );
-                for secret in secrets {
-                    list.insert((
-                        secret,
-                        format!("volume {} at {}", volume.name, mount.mount_path),
-                    ));
-                }
-            }
-        }
+                (reference.name, how)
+            })
+            .collect();
         if !list.is_empty() {
             consumed.insert(
                 key.clone(),

@@ -14,6 +14,7 @@ pub mod ids;
 mod import;
 mod object;
 pub mod rbac;
+mod references;
 mod usage;
 
 pub use cluster::{
@@ -28,4 +29,5 @@ pub use import::{ImportError, ParsedFile, parse};
 pub use object::{
     Container, EnvVar, ObjectMeta, OwnerReference, PodSpec, PolicyRule, RoleRef, Subject, Volume,
 };
+pub use references::{ObjectKind, Reference, references};
 pub use usage::{PodSummary, Usage};

@@ -14,6 +14,7 @@ use crate::{
     cluster::{Cluster, NamespacedName, WorkloadKey},
     federation::Cloud,
     ids,
+    references::{ObjectKind, references},
     usage::Usage,
 };
 
@@ -153,88 +154,15 @@ impl Consumption {
         let mut consumption = Consumption::default();
         for key in usage.top_level() {
             let workload = &cluster.workloads[key];
-            let namespace = &key.name.namespace;
-            let name = |n: &str| NamespacedName::new(namespace.clone(), n);
-            for container in workload.spec.all_containers() {
-                for env in &container.env {
-                    let Some(from) = &env.value_from else {
-                        continue;
-                    };
-                    if let Some(reference) = &from.secret_key_ref
-                        && let Some(secret) = &reference.name
-                    {
-                        consumption.secrets.entry(name(secret)).or_default().push((
-                            reference.key.clone(),
-                            key.clone(),
-                            format!("env {} of container {}", env.name, container.name),
-                        ));
-                    }
-                    if let Some(reference) = &from.config_map_key_ref
-                        && let Some(map) = &reference.name
-                    {
-                        consumption.config_maps.entry(name(map)).or_default().push((
-                            reference.key.clone(),
-                            key.clone(),
-                            format!("env {} of container {}", env.name, container.name),
-                        ));
-                    }
-                }
-                for from in &container.env_from {
-                    let how = format!("envFrom of container {}", container.name);
-                    if let Some(secret) = from.secret_ref.as_ref().and_then(|r| r.name.as_ref()) {
-                        consumption.secrets.entry(name(secret)).or_default().push((
-                            None,
-                            key.clone(),
-                            how.clone(),
-                        ));
-                    }
-                    if let Some(map) = from.config_map_ref.as_ref().and_then(|r| r.name.as_ref()) {
-                        consumption.config_maps.entry(name(map)).or_default().push((
-                            None,
-                            key.clone(),
-                            how,
-                        ));
-                    }
-                }
-            }
-            for volume in &workload.spec.volumes {
-                let how = format!("volume {}", volume.name);
-                let secrets = volume
-                    .secret
-                    .iter()
-                    .filter_map(|s| s.secret_name.clone())
-                    .chain(
-                        volume
-                            .projected
-                            .iter()
-                            .flat_map(|p| &p.sources)
-                            .filter_map(|s| s.secret.as_ref().and_then(|r| r.name.clone())),
-                    );
-                for secret in secrets {
-                    consumption.secrets.entry(name(&secret)).or_default().push((
-                        None,
-                        key.clone(),
-                        how.clone(),
-                    ));
-                }
-                let maps = volume
-                    .config_map
-                    .iter()
-                    .filter_map(|r| r.name.clone())
-                    .chain(
-                        volume
-                            .projected
-                            .iter()
-                            .flat_map(|p| &p.sources)
-                            .filter_map(|s| s.config_map.as_ref().and_then(|r| r.name.clone())),
-                    );
-                for map in maps {
-                    consumption
-                        .config_maps
-                        .entry(name(&map))
-                        .or_default()
-                        .push((None, key.clone(), how.clone()));
-                }
+            for reference in references(&workload.spec) {
+                let object = NamespacedName::new(key.name.namespace.clone(), reference.name);
+                let list = match reference.kind {
+                    ObjectKind::Secret => &mut consumption.secrets,
+                    ObjectKind::ConfigMap => &mut consumption.config_maps,
+                };
+                list.entry(object)
+                    .or_default()
+                    .push((reference.key, key.clone(), reference.how));
             }
         }
         consumption
