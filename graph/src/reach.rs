@@ -269,6 +269,45 @@ impl NearestTargets {
     }
 }
 
+/// Every node in an order where, outside cycles, what a node reaches over
+/// access edges comes before it (a depth-first post-order), so reach counts
+/// computed in this order can reuse what later nodes need.
+pub fn post_order(graph: &Graph) -> Vec<NodeIndex> {
+    let mask = access_mask();
+    let contains = kind_code(EdgeKind::Contains);
+    let nodes = graph.node_count();
+    let mut visited = vec![false; nodes];
+    let mut order = Vec::with_capacity(nodes);
+    let mut stack: Vec<(NodeIndex, usize)> = Vec::new();
+    for root in graph.nodes() {
+        if visited[root as usize] {
+            continue;
+        }
+        visited[root as usize] = true;
+        stack.push((root, 0));
+        while let Some((node, next)) = stack.last_mut() {
+            let node = *node;
+            let (targets, kinds) = graph.outgoing(node);
+            let mut descended = false;
+            while *next < targets.len() {
+                let (target, code) = (targets[*next], kinds[*next]);
+                *next += 1;
+                if !visited[target as usize] && carries_access(graph, mask, contains, node, code) {
+                    visited[target as usize] = true;
+                    stack.push((target, 0));
+                    descended = true;
+                    break;
+                }
+            }
+            if !descended {
+                order.push(node);
+                stack.pop();
+            }
+        }
+    }
+    order
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,43 +383,4 @@ mod tests {
         let other = graph.find("other-key").expect("other key");
         assert_eq!(nearest.target(other), None);
     }
-}
-
-/// Every node in an order where, outside cycles, what a node reaches over
-/// access edges comes before it (a depth-first post-order), so reach counts
-/// computed in this order can reuse what later nodes need.
-pub fn post_order(graph: &Graph) -> Vec<NodeIndex> {
-    let mask = access_mask();
-    let contains = kind_code(EdgeKind::Contains);
-    let nodes = graph.node_count();
-    let mut visited = vec![false; nodes];
-    let mut order = Vec::with_capacity(nodes);
-    let mut stack: Vec<(NodeIndex, usize)> = Vec::new();
-    for root in graph.nodes() {
-        if visited[root as usize] {
-            continue;
-        }
-        visited[root as usize] = true;
-        stack.push((root, 0));
-        while let Some((node, next)) = stack.last_mut() {
-            let node = *node;
-            let (targets, kinds) = graph.outgoing(node);
-            let mut descended = false;
-            while *next < targets.len() {
-                let (target, code) = (targets[*next], kinds[*next]);
-                *next += 1;
-                if !visited[target as usize] && carries_access(graph, mask, contains, node, code) {
-                    visited[target as usize] = true;
-                    stack.push((target, 0));
-                    descended = true;
-                    break;
-                }
-            }
-            if !descended {
-                order.push(node);
-                stack.pop();
-            }
-        }
-    }
-    order
 }
