@@ -86,6 +86,36 @@ pub enum Command {
     BlastRadius(BlastRadiusArgs),
     /// Export the access graph, or one node's neighbourhood, for Graphviz, Gephi or yEd.
     Graph(GraphArgs),
+    /// Explore the store interactively: findings, inventory, the access graph, scans.
+    Tui(TuiArgs),
+}
+
+/// `nhiscope tui`.
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    /// The scan to open: `latest`, its number, or the start of its id.
+    #[arg(long, short = 's', default_value = "latest", value_parser = parse_selector)]
+    pub scan: ScanSelector,
+    /// Show ages as of this time (RFC 3339 or YYYY-MM-DD) instead of now.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub as_of: Option<jiff::Timestamp>,
+    /// Run without a terminal: press these comma-separated keys (`2,j,Enter`;
+    /// names: Enter, Esc, Tab, Up, Down, PageUp, PageDown, Home, End,
+    /// Backspace, Space, Comma, C-d) and print the last screen.
+    #[arg(long, value_name = "KEYS")]
+    pub keys: Option<String>,
+    /// With --keys: print, as JSON, the time to the first frame and to
+    /// redraw after each key, instead of the screen.
+    #[arg(long, requires = "keys")]
+    pub timings: bool,
+    /// With --keys: the screen's size.
+    #[arg(
+        long,
+        value_name = "WIDTHxHEIGHT",
+        default_value = "120x40",
+        requires = "keys"
+    )]
+    pub size: String,
 }
 
 /// `nhiscope query`.

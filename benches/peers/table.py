@@ -7,8 +7,9 @@ Reads DIR/SIZE/{nhiscope,igraph,duckdb,networkx}.json (and PEER.skipped or
 PEER.stderr for a peer that did not report) and prints, per size (every
 DIR/SIZE, or those of --sizes), one row per tool: load, build, peak memory,
 typical and hub query, and each of build, memory and the two queries as a
-ratio tool / nhiscope (above 1× nhiscope is faster or smaller). A reach that differs from DIR/SIZE/queries.json is
-flagged in the row. Exits 1 when some tool failed or disagreed, so a caller
+ratio tool / nhiscope (above 1× nhiscope is faster or smaller); then store
+and reload next to a plain serde_json file (DIR/SIZE/serde_json.json). A
+reach that differs from DIR/SIZE/queries.json is flagged in the row. Exits 1 when some tool failed or disagreed, so a caller
 can tell.
 """
 
@@ -140,7 +141,28 @@ def size_table(size_dir, size, tools):
             notes.insert(0, "nhiscope also: " + ", ".join(extra))
     lines.append("")
     lines += [f"- {note}" for note in notes]
+    lines += persistence_table(size_dir, reference)
     return lines, ok
+
+
+def persistence_table(size_dir, reference):
+    """Store and reload next to a plain serde_json file of the same graph
+    (DIR/SIZE/serde_json.json, written by the graph_scale bench)."""
+    plain = read_json(os.path.join(size_dir, "serde_json.json"))
+    if not reference or not plain:
+        return []
+    lines = ["", "| persistence | store | reload | file | store / nhiscope | reload / nhiscope |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name, result in (("nhiscope (DuckDB, with analyses)", reference), ("serde_json file (graph only)", plain)):
+        lines.append("| " + " | ".join([
+            name,
+            seconds(result.get("store_s")),
+            seconds(result.get("reload_s")),
+            memory(result.get("store_file_bytes")),
+            ratio(result.get("store_s"), reference.get("store_s")),
+            ratio(result.get("reload_s"), reference.get("reload_s")),
+        ]) + " |")
+    return lines
 
 
 def main():

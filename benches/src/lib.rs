@@ -5,7 +5,8 @@
 //! identities hold IAM users (38 %), roles (45 %), groups (2 %) and
 //! Kubernetes service accounts (15 %). Roles form a tree under each
 //! account's admin role (trust chains up to depth 4); users join a group and
-//! may assume a role; users hold one or two access keys and some an API key;
+//! may assume a role (2 % of them the account's admin role, the entry points
+//! of attack paths); users hold one or two access keys and some an API key;
 //! half the service accounts have a long-lived token; workloads run as
 //! service accounts and roles; policies come from a power-law popular set
 //! (a few of them admin-equivalent) and grant resources; some identities
@@ -243,7 +244,10 @@ pub fn generate(identities: usize, seed: u64) -> Estate {
                 EdgeKind::MemberOf,
                 group_ids[rng.below(group_ids.len())],
             );
-            if rng.chance(0.6) && role_ids.len() > 1 {
+            if rng.chance(0.02) {
+                // Break-glass and deploy users: the admin role.
+                estate.edge(user, EdgeKind::CanAssume, role_ids[0]);
+            } else if rng.chance(0.6) && role_ids.len() > 1 {
                 // Entry points are mostly leaves of the role tree.
                 let role = role_ids[role_ids.len() / 2 + rng.below(role_ids.len() / 2)];
                 estate.edge(user, EdgeKind::CanAssume, role);
@@ -413,6 +417,22 @@ mod tests {
         assert!(
             (5..500).contains(&typical),
             "a typical key reaches {typical}"
+        );
+        let analysis = nhiscope_graph::analyse(
+            &graph,
+            &nhiscope_graph::AnalysisSettings::new(
+                jiff::Timestamp::from_second(1_764_000_000).expect("a valid timestamp"),
+            ),
+        );
+        let keys = estate
+            .facts
+            .iter()
+            .filter(|facts| facts.kind == NodeKind::Credential(CredentialType::AccessKey))
+            .count();
+        assert!(
+            (keys / 200..keys / 20).contains(&analysis.paths.len()),
+            "{} attack paths from {keys} access keys",
+            analysis.paths.len()
         );
         let hub = reach.from(estate.hub, usize::MAX).len();
         assert!(

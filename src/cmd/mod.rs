@@ -13,6 +13,7 @@ mod report;
 mod rules;
 mod scan;
 mod scans;
+mod tui;
 
 use std::{
     fs::File,
@@ -48,6 +49,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Path(args) => path::run(&cli.global, &args),
         Command::BlastRadius(args) => blast_radius::run(&cli.global, &args),
         Command::Graph(args) => graph::run(&cli.global, &args),
+        Command::Tui(args) => tui::run(&cli.global, &args),
     }
 }
 

@@ -11,3 +11,4 @@ mod interrupts;
 mod kubernetes;
 mod secrets;
 mod support;
+mod tui;

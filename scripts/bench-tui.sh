@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Responsiveness of the explorer (`nhiscope tui`) on a large store, through the
+# real binary: its headless mode (`tui --keys ... --timings`) runs the same app
+# loop against ratatui's TestBackend, presses a representative key script
+# (scroll, page, jump to the end, sort changes, severity filter, search, open a
+# finding, follow edges, back, switch tabs) and reports the time to the first
+# frame, to everything loaded (graph and list indexes), and to redraw after each
+# key, queries included. Prints Markdown: machine facts, then median and max
+# per kind of key over the runs. Not a test: scripts/test and CI never run it
+# (it refuses to run under CI=true).
+#
+# Usage: scripts/bench-tui.sh [options]
+#
+#   --store PATH     the store to explore (default: the graph benchmark's 1M-identity
+#                    store, $DIR/1000000/store.duckdb, see --make-store)
+#   --make-store     write that store first (needs a release build of the benchmark:
+#                    cargo bench -p nhiscope-benches --bench graph_scale -- --one 1000000
+#                    --out $DIR --keep-store --findings 1000000; minutes, ~1.5 GB)
+#   --binary PATH    the nhiscope binary (default: $CARGO_TARGET_DIR/release/nhiscope,
+#                    else target/release/nhiscope; with --build, built first)
+#   --build          cargo build --release -p nhiscope before measuring
+#   --runs N         runs of the key script (default 3)
+#   --size WxH       screen size (default 120x40)
+#   --keys SCRIPT    another key script (comma-separated, as `tui --keys` takes it)
+#   --out FILE       also write the report to FILE
+#
+# $DIR is ${NHISCOPE_BENCH_TOOLS:-${NHISCOPE_BENCH_DIR:-~/.cache/nhiscope-bench}}/tui.
+# A debug binary is accepted but the report says so in bold: its DuckDB is
+# unoptimised, and its numbers are not the product's.
+set -euo pipefail
+
+die() { echo "error: $*" >&2; exit 1; }
+say() { echo "== $*" >&2; }
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOOLS_DIR=${NHISCOPE_BENCH_TOOLS:-${NHISCOPE_BENCH_DIR:-$HOME/.cache/nhiscope-bench}}
+DIR=$TOOLS_DIR/tui
+TARGET=${CARGO_TARGET_DIR:-$HOME/.cache/nhiscope-target}
+
+store=""
+make_store=0
+binary=""
+build=0
+runs=3
+size=120x40
+out=""
+# 2: Findings. Scroll, page, jump to the end and back, each sort, reverse,
+# severity filter twice, clear, a search ("u4242", typed then applied), clear
+# it, open the top finding, its first node's graph, follow two edges, back
+# three times, then the inventory (scroll, page, sort, a node's detail), the
+# graph tab (follow an edge, back), the scans and the overview tabs, quit.
+keys="2,j,j,j,j,j,PageDown,PageDown,PageDown,G,k,k,g,s,s,s,S,s,v,v,x,/,u,4,2,4,2,Enter,Esc,Enter,Enter,Enter,Enter,Esc,Esc,Esc,Esc,3,j,j,PageDown,s,s,Enter,Esc,4,j,Enter,Esc,5,1,q"
+
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --store) store=${2:?}; shift 2 ;;
+        --make-store) make_store=1; shift ;;
+        --binary) binary=${2:?}; shift 2 ;;
+        --build) build=1; shift ;;
+        --runs) runs=${2:?}; shift 2 ;;
+        --size) size=${2:?}; shift 2 ;;
+        --keys) keys=${2:?}; shift 2 ;;
+        --out) out=${2:?}; shift 2 ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown option $1 (see --help)" ;;
+    esac
+done
+
+if [[ ${CI:-} == true ]]; then
+    die "this is a benchmark, not a test: it does not run under CI=true"
+fi
+[[ $runs =~ ^[1-9][0-9]*$ ]] || die "--runs takes a positive number"
+[[ $size =~ ^[0-9]+x[0-9]+$ ]] || die "--size takes WIDTHxHEIGHT"
+command -v python3 >/dev/null || die "python3 is required (it aggregates the timings)"
+
+[[ -n $store ]] || store=$DIR/1000000/store.duckdb
+if [[ $make_store == 1 ]]; then
+    command -v cargo >/dev/null || die "cargo is required for --make-store"
+    mkdir -p "$DIR"
+    say "writing the 1M-identity store: cargo bench -p nhiscope-benches --bench graph_scale -- --one 1000000 --out $DIR --keep-store --findings 1000000"
+    (cd "$REPO_ROOT" && cargo bench -p nhiscope-benches --bench graph_scale -- \
+        --one 1000000 --out "$DIR" --keep-store --findings 1000000) >&2 \
+        || die "the graph benchmark could not write the store"
+fi
+[[ -f $store ]] || die "no store at $store: pass --store PATH, or --make-store to write the 1M-identity one"
+
+if [[ $build == 1 ]]; then
+    say "cargo build --release -p nhiscope"
+    (cd "$REPO_ROOT" && CARGO_TARGET_DIR=$TARGET cargo build --release -p nhiscope) >&2
+fi
+if [[ -z $binary ]]; then
+    for candidate in "$TARGET/release/nhiscope" "$REPO_ROOT/target/release/nhiscope"; do
+        if [[ -x $candidate ]]; then binary=$candidate; break; fi
+    done
+fi
+[[ -n $binary && -x $binary ]] \
+    || die "no release binary: pass --build (cargo build --release -p nhiscope) or --binary PATH"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# The store in the page cache, as it is after its first use.
+cat "$store" >/dev/null
+
+say "binary $binary; store $store; $runs run(s) at $size"
+for ((run = 1; run <= runs; run++)); do
+    say "run $run/$runs"
+    (cd "$work" && NO_COLOR=1 "$binary" --db "$store" tui --keys "$keys" --size "$size" --timings) \
+        >"$work/run-$run.json" || die "run $run failed"
+done
+
+machine() {
+    local model mem os commit
+    model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+    mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null || true)
+    # shellcheck source=/dev/null
+    os=$( (. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-}") || true)
+    commit=$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    if [[ -n $(git -C "$REPO_ROOT" status --porcelain 2>/dev/null | head -1) ]]; then
+        commit="$commit (with uncommitted changes)"
+    fi
+    echo "- machine: $(nproc) cores (${model:-unknown model}), ${mem:-unknown} RAM, ${os:-$(uname -sr)}"
+    echo "- nhiscope commit $commit; binary \`$binary\`"
+    echo "- store \`$store\` ($(du -h "$store" | cut -f1)); screen $size; $runs run(s)"
+    echo "- load average: $(cut -d' ' -f1-3 /proc/loadavg) (on a 2-core machine a concurrent build halves every number)"
+    echo "- $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+}
+
+report=$( {
+    echo "# Explorer responsiveness (\`nhiscope tui\`)"
+    echo
+    machine
+    echo
+    python3 - "$work" "$runs" <<'PY'
+import json, statistics, sys
+work, runs = sys.argv[1], int(sys.argv[2])
+results = [json.load(open(f"{work}/run-{i}.json")) for i in range(1, runs + 1)]
+build = results[0]["build"]
+if build != "release":
+    print(f"**A {build} build: its DuckDB is unoptimised; these are not the product's numbers.**\n")
+first = results[0]
+print(f"Scan #{first['scan']}, screen {first['size'][0]}x{first['size'][1]}.\n")
+def stat(values):
+    return f"{statistics.median(values):.1f}", f"{max(values):.1f}"
+print("| moment | median ms | max ms |")
+print("| --- | ---: | ---: |")
+for key, label in [("first_frame_ms", "first frame (from the command's start)"),
+                   ("ready_ms", "graph and list indexes loaded")]:
+    median, top = stat([r[key] for r in results])
+    print(f"| {label} | {median} | {top} |")
+print()
+groups = {}
+order = []
+for r in results:
+    for k in r["keys"]:
+        name = k["action"]
+        if name not in groups:
+            groups[name] = {"keys": set(), "ms": [], "settled": []}
+            order.append(name)
+        groups[name]["keys"].add(k["key"])
+        groups[name]["ms"].append(k["ms"])
+        groups[name]["settled"].append(k["settled_ms"])
+print("| key kind | keys | presses | median ms | max ms | max ms until background work drawn |")
+print("| --- | --- | ---: | ---: | ---: | ---: |")
+for name in order:
+    g = groups[name]
+    median, top = stat(g["ms"])
+    keys = " ".join(sorted(g["keys"]))
+    print(f"| {name} | `{keys}` | {len(g['ms'])} | {median} | {top} | {max(g['settled']):.1f} |")
+slow = [(k["key"], k["action"], k["ms"]) for r in results for k in r["keys"] if k["ms"] > 50]
+print()
+if slow:
+    print(f"{len(slow)} key press(es) over 50 ms: " + ", ".join(f"`{k}` ({a}) {ms:.0f} ms" for k, a, ms in slow[:12]))
+else:
+    print("Every key press redrew in under 50 ms.")
+PY
+} )
+echo "$report"
+if [[ -n $out ]]; then
+    echo "$report" >"$out"
+    say "report written to $out"
+fi
