@@ -5,8 +5,11 @@
 # (scroll, page, jump to the end, sort changes, severity filter, search, open a
 # finding, follow edges, back, switch tabs) and reports the time to the first
 # frame, to everything loaded (graph and list indexes), and to redraw after each
-# key, queries included. Prints Markdown: machine facts, then median and max
-# per kind of key over the runs. Not a test: scripts/test and CI never run it
+# key, queries included. In the same run its peer, the same screens as plain
+# SQL through DuckDB's Python client (benches/peers/tui_duckdb.py: LIMIT/OFFSET
+# pages, ORDER BY per sort, LIKE for search — what a user without the explorer
+# would script), runs on the same store. Prints Markdown: machine facts, then
+# median and max per kind of key over the runs, beside the peer's median. Not a test: scripts/test and CI never run it
 # (it refuses to run under CI=true).
 #
 # Usage: scripts/bench-tui.sh [options]
@@ -24,7 +27,8 @@
 #   --keys SCRIPT    another key script (comma-separated, as `tui --keys` takes it)
 #   --out FILE       also write the report to FILE
 #
-# $DIR is ${NHISCOPE_BENCH_TOOLS:-${NHISCOPE_BENCH_DIR:-~/.cache/nhiscope-bench}}/tui.
+# $DIR is ${NHISCOPE_BENCH_TOOLS:-${NHISCOPE_BENCH_DIR:-~/.cache/nhiscope-bench}}/tui;
+# the peer runs in that folder's venv (scripts/bench-graph.sh creates it).
 # A debug binary is accepted but the report says so in bold: its DuckDB is
 # unoptimised, and its numbers are not the product's.
 set -euo pipefail
@@ -96,6 +100,10 @@ fi
 [[ -n $binary && -x $binary ]] \
     || die "no release binary: pass --build (cargo build --release -p nhiscope) or --binary PATH"
 
+peer_python=$TOOLS_DIR/venv/bin/python
+"$peer_python" -c 'import duckdb' >/dev/null 2>&1 \
+    || die "no DuckDB peer: $peer_python lacks duckdb (run scripts/bench-graph.sh once, which creates the venv from benches/peers/requirements.txt)"
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # The store in the page cache, as it is after its first use.
@@ -107,6 +115,13 @@ for ((run = 1; run <= runs; run++)); do
     (cd "$work" && NO_COLOR=1 "$binary" --db "$store" tui --keys "$keys" --size "$size" --timings) \
         >"$work/run-$run.json" || die "run $run failed"
 done
+
+# The peer's list shows as many rows as the explorer's (the screen less its
+# header, tab bar, frame and key line).
+rows=$(( ${size#*x} - 6 ))
+say "peer: DuckDB SQL, $runs run(s) of $rows-row screens"
+"$peer_python" "$REPO_ROOT/benches/peers/tui_duckdb.py" "$store" "$rows" "$runs" \
+    >"$work/peer.json" || die "the DuckDB peer failed"
 
 machine() {
     local model mem os commit
@@ -134,6 +149,15 @@ report=$( {
 import json, statistics, sys
 work, runs = sys.argv[1], int(sys.argv[2])
 results = [json.load(open(f"{work}/run-{i}.json")) for i in range(1, runs + 1)]
+peer = json.load(open(f"{work}/peer.json"))
+peer_ms = {}
+for run in peer["runs"]:
+    for r in run:
+        peer_ms.setdefault(r["action"], []).append(r["ms"])
+def peer_cell(name):
+    if name not in peer_ms:
+        return "—", "—"
+    return f"{statistics.median(peer_ms[name]):.1f}", None
 build = results[0]["build"]
 if build != "release":
     print(f"**A {build} build: its DuckDB is unoptimised; these are not the product's numbers.**\n")
@@ -141,12 +165,17 @@ first = results[0]
 print(f"Scan #{first['scan']}, screen {first['size'][0]}x{first['size'][1]}.\n")
 def stat(values):
     return f"{statistics.median(values):.1f}", f"{max(values):.1f}"
-print("| moment | median ms | max ms |")
-print("| --- | ---: | ---: |")
-for key, label in [("first_frame_ms", "first frame (from the command's start)"),
-                   ("ready_ms", "graph and list indexes loaded")]:
+def ratio(ours, theirs):
+    return f"{float(theirs) / float(ours):.2g}×" if theirs != "—" and float(ours) > 0 else "—"
+print(f"Peer: the same screens as SQL through DuckDB {peer['duckdb']} (Python client), "
+      "median of its runs; the ratio is the peer's time over nhiscope's.\n")
+print("| moment | median ms | max ms | DuckDB SQL median ms | ratio |")
+print("| --- | ---: | ---: | ---: | ---: |")
+for key, label, peer_name in [("first_frame_ms", "first frame (from the command's start)", "first frame"),
+                              ("ready_ms", "graph and list indexes loaded", None)]:
     median, top = stat([r[key] for r in results])
-    print(f"| {label} | {median} | {top} |")
+    theirs = peer_cell(peer_name)[0] if peer_name else "—"
+    print(f"| {label} | {median} | {top} | {theirs} | {ratio(median, theirs)} |")
 print()
 groups = {}
 order = []
@@ -159,13 +188,14 @@ for r in results:
         groups[name]["keys"].add(k["key"])
         groups[name]["ms"].append(k["ms"])
         groups[name]["settled"].append(k["settled_ms"])
-print("| key kind | keys | presses | median ms | max ms | max ms until background work drawn |")
-print("| --- | --- | ---: | ---: | ---: | ---: |")
+print("| key kind | keys | presses | median ms | max ms | max ms until background work drawn | DuckDB SQL median ms | ratio |")
+print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 for name in order:
     g = groups[name]
     median, top = stat(g["ms"])
     keys = " ".join(sorted(g["keys"]))
-    print(f"| {name} | `{keys}` | {len(g['ms'])} | {median} | {top} | {max(g['settled']):.1f} |")
+    theirs = peer_cell(name)[0]
+    print(f"| {name} | `{keys}` | {len(g['ms'])} | {median} | {top} | {max(g['settled']):.1f} | {theirs} | {ratio(median, theirs)} |")
 slow = [(k["key"], k["action"], k["ms"]) for r in results for k in r["keys"] if k["ms"] > 50]
 print()
 if slow:

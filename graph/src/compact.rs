@@ -6,8 +6,8 @@
 //! the size of the graph.
 
 use std::{
-    collections::HashMap,
-    hash::{BuildHasher, BuildHasherDefault, DefaultHasher, Hasher},
+    collections::{HashMap, hash_map::Entry},
+    hash::{BuildHasherDefault, Hasher},
 };
 
 use nhiscope_model::{EdgeKind, NodeKind};
@@ -122,9 +122,6 @@ pub fn kind_of(code: u8) -> EdgeKind {
     EdgeKind::ALL[code as usize]
 }
 
-/// Hashes node ids (with fixed keys, so runs are repeatable).
-type IdHasher = BuildHasherDefault<DefaultHasher>;
-
 /// Keys that are already hashes pass through unchanged.
 #[derive(Clone, Copy, Debug, Default)]
 struct PassThrough(u64);
@@ -145,24 +142,125 @@ impl Hasher for PassThrough {
     }
 }
 
-/// Node ids by the 64-bit hash of their text, with a side table for the
-/// rare ids whose hash collides with another's.
+/// Where a node id's hash points: the node, and the other half of the
+/// id's 128-bit hash, which tells it apart from an id whose first half
+/// collides.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    check: u64,
+    index: NodeIndex,
+}
+
+/// Node ids by their 128-bit hash (XXH3, fixed seed, so runs are
+/// repeatable): one hash and one probe per lookup, without reading the id
+/// text back, which at millions of nodes is a cache miss per lookup. Ids
+/// whose first 64 bits collide with another's go to a side table. Two
+/// different ids with the same 128-bit hash would be taken for one node;
+/// at a million identities the odds are about 10^-26.
 #[derive(Clone, Debug, Default)]
 struct IdIndex {
-    by_hash: HashMap<u64, NodeIndex, BuildHasherDefault<PassThrough>>,
+    by_hash: HashMap<u64, Slot, BuildHasherDefault<PassThrough>>,
     collided: HashMap<Box<str>, NodeIndex>,
 }
 
-fn hash_of(id: &str) -> u64 {
-    IdHasher::default().hash_one(id)
+/// The two halves of an id's hash: the map key and the check.
+fn hash_of(id: &str) -> (u64, u64) {
+    let hash = xxhash_rust::xxh3::xxh3_128(id.as_bytes());
+    (hash as u64, (hash >> 64) as u64)
+}
+
+impl IdIndex {
+    fn find(&self, id: &str) -> Option<NodeIndex> {
+        let (key, check) = hash_of(id);
+        match self.by_hash.get(&key) {
+            Some(slot) if slot.check == check => Some(slot.index),
+            Some(_) if !self.collided.is_empty() => self.collided.get(id).copied(),
+            _ => None,
+        }
+    }
+
+    /// The node with this id, or `index` newly given to it (`Err`).
+    fn find_or_insert(&mut self, id: &str, index: NodeIndex) -> Result<NodeIndex, NodeIndex> {
+        let (key, check) = hash_of(id);
+        match self.by_hash.entry(key) {
+            Entry::Vacant(vacant) => {
+                vacant.insert(Slot { check, index });
+                Err(index)
+            }
+            Entry::Occupied(occupied) if occupied.get().check == check => Ok(occupied.get().index),
+            Entry::Occupied(_) => match self.collided.entry(id.into()) {
+                Entry::Occupied(known) => Ok(*known.get()),
+                Entry::Vacant(vacant) => {
+                    vacant.insert(index);
+                    Err(index)
+                }
+            },
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        self.by_hash.capacity() * (std::mem::size_of::<(u64, Slot)>() + 1)
+    }
+}
+
+/// Texts end to end in large chunks: millions of ids and names without an
+/// allocation (and its overhead) each.
+#[derive(Clone, Debug, Default)]
+struct Texts {
+    chunks: Vec<String>,
+    /// Per text: its chunk, start and end.
+    spans: Vec<(u32, u32, u32)>,
+}
+
+/// The size of a chunk (a longer text gets a chunk of its own).
+const CHUNK: usize = 1 << 20;
+
+impl Texts {
+    fn reserve(&mut self, texts: usize) {
+        self.spans.reserve(texts);
+    }
+
+    fn push(&mut self, text: &str) {
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|chunk| chunk.capacity() - chunk.len() >= text.len());
+        if !fits {
+            self.chunks
+                .push(String::with_capacity(CHUNK.max(text.len())));
+        }
+        let chunk_index = self.chunks.len() - 1;
+        let chunk = &mut self.chunks[chunk_index];
+        let start = chunk.len();
+        chunk.push_str(text);
+        // A chunk never exceeds CHUNK unless it holds one text, and a text
+        // of 4 GiB is not an id; saturate rather than wrap all the same.
+        let narrow = |value: usize| u32::try_from(value).unwrap_or(u32::MAX);
+        self.spans
+            .push((narrow(chunk_index), narrow(start), narrow(chunk.len())));
+    }
+
+    fn get(&self, index: usize) -> &str {
+        let (chunk, start, end) = self.spans[index];
+        &self.chunks[chunk as usize][start as usize..end as usize]
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn bytes(&self) -> usize {
+        self.chunks.iter().map(String::capacity).sum::<usize>()
+            + self.spans.capacity() * std::mem::size_of::<(u32, u32, u32)>()
+    }
 }
 
 /// The access graph: ids, names and facts of every node, and the edges both
 /// ways.
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
-    ids: Vec<Box<str>>,
-    names: Vec<Box<str>>,
+    ids: Texts,
+    names: Texts,
     facts: Vec<NodeFacts>,
     index: IdIndex,
     out: Adjacency,
@@ -188,21 +286,17 @@ impl Graph {
 
     /// The index of the node with this id.
     pub fn find(&self, id: &str) -> Option<NodeIndex> {
-        if let Some(index) = self.index.collided.get(id) {
-            return Some(*index);
-        }
-        let index = *self.index.by_hash.get(&hash_of(id))?;
-        (self.ids[index as usize].as_ref() == id).then_some(index)
+        self.index.find(id)
     }
 
     /// The node's id.
     pub fn id(&self, node: NodeIndex) -> &str {
-        &self.ids[node as usize]
+        self.ids.get(node as usize)
     }
 
     /// The node's name.
     pub fn name(&self, node: NodeIndex) -> &str {
-        &self.names[node as usize]
+        self.names.get(node as usize)
     }
 
     /// The node's facts.
@@ -227,15 +321,10 @@ impl Graph {
 
     /// Roughly how many bytes the graph holds on the heap.
     pub fn heap_bytes(&self) -> usize {
-        let strings: usize = self
-            .ids
-            .iter()
-            .chain(&self.names)
-            .map(|s| s.len() + std::mem::size_of::<Box<str>>())
-            .sum();
-        strings
+        self.ids.bytes()
+            + self.names.bytes()
             + self.facts.capacity() * std::mem::size_of::<NodeFacts>()
-            + self.index.by_hash.capacity() * 16
+            + self.index.bytes()
             + self.out.bytes()
             + self.incoming.bytes()
     }
@@ -265,28 +354,24 @@ impl GraphBuilder {
 
     /// Adds a node, or merges the facts of a node with the same id.
     pub fn add_node(&mut self, id: &str, name: &str, facts: NodeFacts) -> NodeIndex {
-        if let Some(existing) = self.graph.find(id) {
-            let known = &mut self.graph.facts[existing as usize];
-            known.flags |= facts.flags;
-            if known.created_at == i64::MIN {
-                known.created_at = facts.created_at;
+        let next = self.graph.ids.len() as NodeIndex;
+        match self.graph.index.find_or_insert(id, next) {
+            Ok(existing) => {
+                let known = &mut self.graph.facts[existing as usize];
+                known.flags |= facts.flags;
+                if known.created_at == i64::MIN {
+                    known.created_at = facts.created_at;
+                }
+                known.last_used_at = known.last_used_at.max(facts.last_used_at);
+                existing
             }
-            known.last_used_at = known.last_used_at.max(facts.last_used_at);
-            return existing;
+            Err(index) => {
+                self.graph.ids.push(id);
+                self.graph.names.push(name);
+                self.graph.facts.push(facts);
+                index
+            }
         }
-        let index = self.graph.ids.len() as NodeIndex;
-        match self.graph.index.by_hash.entry(hash_of(id)) {
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(index);
-            }
-            std::collections::hash_map::Entry::Occupied(_) => {
-                self.graph.index.collided.insert(id.into(), index);
-            }
-        }
-        self.graph.ids.push(id.into());
-        self.graph.names.push(name.into());
-        self.graph.facts.push(facts);
-        index
     }
 
     /// Adds an edge between two known nodes by id; an edge with an unknown
@@ -370,5 +455,26 @@ mod tests {
         assert_eq!(graph.find("c"), Some(c));
         assert_eq!(graph.find("d"), None);
         assert_eq!(graph.name(a), "key");
+    }
+
+    #[test]
+    fn an_id_added_twice_is_one_node_and_long_texts_survive() {
+        let mut builder = GraphBuilder::with_capacity(2, 0);
+        let key = NodeFacts::of(NodeKind::Credential(CredentialType::AccessKey));
+        let mut exposed = key;
+        exposed.flags = 1;
+        let long = "x".repeat(CHUNK + 5);
+        let a = builder.add_node("a", "first", key);
+        let b = builder.add_node(&long, &long, key);
+        assert_eq!(builder.add_node("a", "again", exposed), a);
+        let c = builder.add_node("c", "after the long one", key);
+        let graph = builder.finish();
+        assert_eq!(graph.node_count(), 3);
+        assert_eq!(graph.name(a), "first", "the first name stays");
+        assert!(graph.facts(a).has(1), "flags merge");
+        assert_eq!(graph.id(b), long);
+        assert_eq!(graph.find(&long), Some(b));
+        assert_eq!((graph.id(c), graph.name(c)), ("c", "after the long one"));
+        assert_eq!(graph.find("b"), None);
     }
 }

@@ -1,8 +1,8 @@
 //! Reachability over access edges: what a credential or identity can reach
 //! (its blast radius), with one path to each node, and, the other way round,
 //! the nearest high-value target of every node at once. Visited sets are
-//! reused between traversals (a generation stamp per node, never cleared),
-//! so a traversal costs what it reaches.
+//! reused between traversals (a generation stamp per node, cleared once in
+//! sixteen million traversals), so a traversal costs what it reaches.
 
 use nhiscope_model::{EdgeKind, NodeKind, ResourceType};
 
@@ -10,6 +10,11 @@ use crate::compact::{Graph, NodeIndex, kind_code, kind_of};
 
 /// Marks "no node" in parent and hop arrays.
 pub const NONE: NodeIndex = NodeIndex::MAX;
+
+/// Where a traversal's number sits in a packed visit word.
+const GENERATION_SHIFT: u32 = 40;
+/// Traversals before the visit words are cleared (24 bits' worth).
+const GENERATIONS: u64 = 1 << 24;
 
 /// The edges along which access flows, from the node that has it to what it
 /// gets: a credential authenticates as its identity, an identity assumes
@@ -59,10 +64,11 @@ pub struct Reach<'g> {
     graph: &'g Graph,
     mask: u16,
     contains: u8,
-    stamp: Vec<u32>,
-    generation: u32,
-    parent: Vec<NodeIndex>,
-    via: Vec<u8>,
+    /// Per node, packed so that checking and marking a node touch one
+    /// word: the traversal that last reached it (high 24 bits), the kind of
+    /// the edge it came by (8 bits) and the node it came from (low 32 bits).
+    visits: Vec<u64>,
+    generation: u64,
     order: Vec<NodeIndex>,
     truncated: bool,
 }
@@ -75,10 +81,8 @@ impl<'g> Reach<'g> {
             graph,
             mask: access_mask(),
             contains: kind_code(EdgeKind::Contains),
-            stamp: vec![0; nodes],
+            visits: vec![0; nodes],
             generation: 0,
-            parent: vec![NONE; nodes],
-            via: vec![0; nodes],
             order: Vec::new(),
             truncated: false,
         }
@@ -117,16 +121,16 @@ impl<'g> Reach<'g> {
         limit: usize,
         saturated: impl Fn(NodeIndex) -> bool,
     ) -> bool {
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            self.stamp.fill(0);
+        self.generation += 1;
+        if self.generation >= GENERATIONS {
+            self.visits.fill(0);
             self.generation = 1;
         }
         let generation = self.generation;
+        let mark = generation << GENERATION_SHIFT;
         self.order.clear();
         self.truncated = false;
-        self.stamp[start as usize] = generation;
-        self.parent[start as usize] = NONE;
+        self.visits[start as usize] = mark | u64::from(NONE);
         self.order.push(start);
         let mut head = 0;
         while head < self.order.len() {
@@ -134,7 +138,8 @@ impl<'g> Reach<'g> {
             head += 1;
             let (targets, kinds) = self.graph.outgoing(node);
             for (&target, &code) in targets.iter().zip(kinds) {
-                if self.stamp[target as usize] == generation
+                let visit = &mut self.visits[target as usize];
+                if *visit >> GENERATION_SHIFT == generation
                     || !carries_access(self.graph, self.mask, self.contains, node, code)
                 {
                     continue;
@@ -143,9 +148,7 @@ impl<'g> Reach<'g> {
                     self.truncated = true;
                     return true;
                 }
-                self.stamp[target as usize] = generation;
-                self.parent[target as usize] = node;
-                self.via[target as usize] = code;
+                *visit = mark | u64::from(code) << 32 | u64::from(node);
                 self.order.push(target);
             }
         }
@@ -159,7 +162,7 @@ impl<'g> Reach<'g> {
 
     /// Whether the last traversal reached `node`.
     pub fn reached(&self, node: NodeIndex) -> bool {
-        self.stamp[node as usize] == self.generation
+        self.visits[node as usize] >> GENERATION_SHIFT == self.generation
     }
 
     /// The path of the last traversal from its start to `node` (empty when
@@ -171,7 +174,8 @@ impl<'g> Reach<'g> {
         let mut steps = Vec::new();
         let mut current = node;
         loop {
-            let parent = self.parent[current as usize];
+            let visit = self.visits[current as usize];
+            let parent = visit as NodeIndex;
             if parent == NONE {
                 steps.push(Step {
                     node: current,
@@ -181,7 +185,7 @@ impl<'g> Reach<'g> {
             }
             steps.push(Step {
                 node: current,
-                via: Some(kind_of(self.via[current as usize])),
+                via: Some(kind_of((visit >> 32) as u8)),
             });
             current = parent;
         }
