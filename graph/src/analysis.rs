@@ -215,27 +215,12 @@ struct OrphanCodes {
 
 const DAY: i64 = 86_400;
 
-/// Runs every analysis on `graph`.
-pub fn analyse(graph: &Graph, settings: &AnalysisSettings) -> Analysis {
-    let now = settings.as_of.as_second();
-    let nearest = NearestTargets::compute(graph, |node| {
-        graph.facts(node).has(flags::ADMIN) || graph.facts(node).has(flags::CROWN_JEWEL)
-    });
-    let crown = NearestTargets::compute(graph, |node| graph.facts(node).has(flags::CROWN_JEWEL));
-    let admin = NearestTargets::compute(graph, |node| graph.facts(node).has(flags::ADMIN));
-    let codes = OrphanCodes {
-        uses: kind_code(EdgeKind::Uses),
-        can_assume: kind_code(EdgeKind::CanAssume),
-        member_of: kind_code(EdgeKind::MemberOf),
-        authenticates_as: kind_code(EdgeKind::AuthenticatesAs),
-        owned_by: kind_code(EdgeKind::OwnedBy),
-    };
-    let authenticates_as = codes.authenticates_as;
-    // Reach counts, in post-order so that a node reaching one already known
-    // to reach the limit stops at once.
+/// How many nodes each scored node reaches (up to `limit`; `u32::MAX` for
+/// nodes that are not scored), computed in post-order so that a node
+/// reaching one already known to reach the limit stops at once.
+fn reach_counts(graph: &Graph, limit: usize) -> Vec<u32> {
     let mut reach = Reach::new(graph);
     let mut counts: Vec<u32> = vec![u32::MAX; graph.node_count()];
-    let limit = settings.reach_limit.max(1);
     for node in post_order(graph) {
         if !is_scored(&graph.facts(node).kind) {
             continue;
@@ -245,6 +230,39 @@ pub fn analyse(graph: &Graph, settings: &AnalysisSettings) -> Analysis {
         });
         counts[node as usize] = count as u32;
     }
+    counts
+}
+
+/// Runs every analysis on `graph`.
+pub fn analyse(graph: &Graph, settings: &AnalysisSettings) -> Analysis {
+    let now = settings.as_of.as_second();
+    let limit = settings.reach_limit.max(1);
+    // The nearest targets and the reach counts are independent whole-graph
+    // passes: on two cores they run side by side.
+    let ((nearest, crown, admin), counts) = std::thread::scope(|scope| {
+        let targets = scope.spawn(|| {
+            (
+                NearestTargets::compute(graph, |node| {
+                    graph.facts(node).has(flags::ADMIN) || graph.facts(node).has(flags::CROWN_JEWEL)
+                }),
+                NearestTargets::compute(graph, |node| graph.facts(node).has(flags::CROWN_JEWEL)),
+                NearestTargets::compute(graph, |node| graph.facts(node).has(flags::ADMIN)),
+            )
+        });
+        let counts = reach_counts(graph, limit);
+        let targets = targets
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (targets, counts)
+    });
+    let codes = OrphanCodes {
+        uses: kind_code(EdgeKind::Uses),
+        can_assume: kind_code(EdgeKind::CanAssume),
+        member_of: kind_code(EdgeKind::MemberOf),
+        authenticates_as: kind_code(EdgeKind::AuthenticatesAs),
+        owned_by: kind_code(EdgeKind::OwnedBy),
+    };
+    let authenticates_as = codes.authenticates_as;
     let mut analysis = Analysis::default();
     for node in graph.nodes() {
         let facts = graph.facts(node);

@@ -423,8 +423,18 @@ impl GraphBuilder {
     /// Lays out the adjacency rows and returns the graph.
     pub fn finish(mut self) -> Graph {
         let nodes = self.graph.ids.len();
-        self.graph.out = Adjacency::build(nodes, &self.edges, false);
-        self.graph.incoming = Adjacency::build(nodes, &self.edges, true);
+        // The two directions are independent: on two cores, side by side.
+        let edges = &self.edges;
+        let (out, incoming) = std::thread::scope(|scope| {
+            let out = scope.spawn(|| Adjacency::build(nodes, edges, false));
+            let incoming = Adjacency::build(nodes, edges, true);
+            let out = out
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (out, incoming)
+        });
+        self.graph.out = out;
+        self.graph.incoming = incoming;
         self.graph
     }
 }
