@@ -1,6 +1,7 @@
 //! The access graph for analysis at scale: every node a dense `u32`, its
 //! kind and a few facts in flat arrays, and the edges in compressed sparse
-//! rows both ways (outgoing and incoming), each with its kind. A million
+//! rows both ways (outgoing and incoming), each with its kind, plus the
+//! edges that carry access packed one word each for traversals. A million
 //! identities (3.5 million nodes, 5 million edges) take a few hundred
 //! megabytes, and a traversal costs in proportion to what it reaches, not to
 //! the size of the graph.
@@ -107,6 +108,57 @@ impl Adjacency {
     fn bytes(&self) -> usize {
         self.offsets.capacity() * 4 + self.targets.capacity() * 4 + self.kinds.capacity()
     }
+}
+
+/// The edges along which access flows (see [`crate::reach::ACCESS_EDGES`]),
+/// in compressed sparse rows of one word per edge ([`edge_target`],
+/// [`edge_code`]): what every traversal walks, so expanding a node reads
+/// one row and no edge that carries nothing.
+#[derive(Clone, Debug, Default)]
+struct AccessRows {
+    offsets: Vec<u32>,
+    edges: Vec<u64>,
+}
+
+impl AccessRows {
+    fn build(out: &Adjacency, facts: &[NodeFacts]) -> Self {
+        let mask = crate::reach::access_mask();
+        let contains = kind_code(EdgeKind::Contains);
+        let mut offsets = Vec::with_capacity(facts.len() + 1);
+        let mut edges = Vec::with_capacity(out.targets.len());
+        offsets.push(0);
+        for (node, node_facts) in facts.iter().enumerate() {
+            let (targets, kinds) = out.of(node as NodeIndex);
+            for (&target, &code) in targets.iter().zip(kinds) {
+                if crate::reach::edge_carries_access(mask, contains, &node_facts.kind, code) {
+                    edges.push(u64::from(code) << 32 | u64::from(target));
+                }
+            }
+            offsets.push(edges.len() as u32);
+        }
+        edges.shrink_to_fit();
+        Self { offsets, edges }
+    }
+
+    fn of(&self, node: NodeIndex) -> &[u64] {
+        let start = self.offsets[node as usize] as usize;
+        let end = self.offsets[node as usize + 1] as usize;
+        &self.edges[start..end]
+    }
+
+    fn bytes(&self) -> usize {
+        self.offsets.capacity() * 4 + self.edges.capacity() * 8
+    }
+}
+
+/// The node an access edge word leads to.
+pub fn edge_target(edge: u64) -> NodeIndex {
+    edge as NodeIndex
+}
+
+/// The kind code of an access edge word.
+pub fn edge_code(edge: u64) -> u8 {
+    (edge >> 32) as u8
 }
 
 /// The code of an edge kind in the adjacency arrays.
@@ -265,6 +317,7 @@ pub struct Graph {
     index: IdIndex,
     out: Adjacency,
     incoming: Adjacency,
+    access: AccessRows,
     dangling: usize,
 }
 
@@ -309,6 +362,12 @@ impl Graph {
         self.out.of(node)
     }
 
+    /// The outgoing edges that carry access, one word each
+    /// ([`edge_target`], [`edge_code`]), in the order of [`Graph::outgoing`].
+    pub fn access_edges(&self, node: NodeIndex) -> &[u64] {
+        self.access.of(node)
+    }
+
     /// Incoming neighbours and edge kind codes.
     pub fn incoming(&self, node: NodeIndex) -> (&[NodeIndex], &[u8]) {
         self.incoming.of(node)
@@ -327,6 +386,7 @@ impl Graph {
             + self.index.bytes()
             + self.out.bytes()
             + self.incoming.bytes()
+            + self.access.bytes()
     }
 }
 
@@ -425,8 +485,13 @@ impl GraphBuilder {
         let nodes = self.graph.ids.len();
         // The two directions are independent: on two cores, side by side.
         let edges = &self.edges;
-        let (out, incoming) = std::thread::scope(|scope| {
-            let out = scope.spawn(|| Adjacency::build(nodes, edges, false));
+        let facts = &self.graph.facts;
+        let ((out, access), incoming) = std::thread::scope(|scope| {
+            let out = scope.spawn(|| {
+                let out = Adjacency::build(nodes, edges, false);
+                let access = AccessRows::build(&out, facts);
+                (out, access)
+            });
             let incoming = Adjacency::build(nodes, edges, true);
             let out = out
                 .join()
@@ -435,6 +500,7 @@ impl GraphBuilder {
         });
         self.graph.out = out;
         self.graph.incoming = incoming;
+        self.graph.access = access;
         self.graph
     }
 }

@@ -6,7 +6,7 @@
 
 use nhiscope_model::{EdgeKind, NodeKind, ResourceType};
 
-use crate::compact::{Graph, NodeIndex, kind_code, kind_of};
+use crate::compact::{Graph, NodeIndex, edge_code, edge_target, kind_code, kind_of};
 
 /// Marks "no node" in parent and hop arrays.
 pub const NONE: NodeIndex = NodeIndex::MAX;
@@ -30,7 +30,7 @@ pub const ACCESS_EDGES: [EdgeKind; 6] = [
     EdgeKind::Uses,
 ];
 
-fn access_mask() -> u16 {
+pub(crate) fn access_mask() -> u16 {
     ACCESS_EDGES
         .iter()
         .fold(0u16, |mask, kind| mask | (1 << kind_code(*kind)))
@@ -38,12 +38,18 @@ fn access_mask() -> u16 {
 
 /// Whether an edge of kind `code` leaving `from` carries access.
 fn carries_access(graph: &Graph, mask: u16, contains: u8, from: NodeIndex, code: u8) -> bool {
+    edge_carries_access(mask, contains, &graph.facts(from).kind, code)
+}
+
+/// Whether an edge of kind `code` leaving a node of kind `from` carries
+/// access: one of `mask`'s kinds, or `contains` out of a Secret or ConfigMap.
+pub(crate) fn edge_carries_access(mask: u16, contains: u8, from: &NodeKind, code: u8) -> bool {
     if mask & (1 << code) != 0 {
         return true;
     }
     code == contains
         && matches!(
-            graph.facts(from).kind,
+            from,
             NodeKind::Resource(ResourceType::Secret) | NodeKind::Resource(ResourceType::Other)
         )
 }
@@ -62,8 +68,6 @@ pub struct Step {
 #[derive(Debug)]
 pub struct Reach<'g> {
     graph: &'g Graph,
-    mask: u16,
-    contains: u8,
     /// Per node, packed so that checking and marking a node touch one
     /// word: the traversal that last reached it (high 24 bits), the kind of
     /// the edge it came by (8 bits) and the node it came from (low 32 bits).
@@ -79,8 +83,6 @@ impl<'g> Reach<'g> {
         let nodes = graph.node_count();
         Self {
             graph,
-            mask: access_mask(),
-            contains: kind_code(EdgeKind::Contains),
             visits: vec![0; nodes],
             generation: 0,
             order: Vec::new(),
@@ -136,12 +138,10 @@ impl<'g> Reach<'g> {
         while head < self.order.len() {
             let node = self.order[head];
             head += 1;
-            let (targets, kinds) = self.graph.outgoing(node);
-            for (&target, &code) in targets.iter().zip(kinds) {
+            for &edge in self.graph.access_edges(node) {
+                let (target, code) = (edge_target(edge), edge_code(edge));
                 let visit = &mut self.visits[target as usize];
-                if *visit >> GENERATION_SHIFT == generation
-                    || !carries_access(self.graph, self.mask, self.contains, node, code)
-                {
+                if *visit >> GENERATION_SHIFT == generation {
                     continue;
                 }
                 if self.order.len() >= limit || saturated(target) {
@@ -277,8 +277,6 @@ impl NearestTargets {
 /// access edges comes before it (a depth-first post-order), so reach counts
 /// computed in this order can reuse what later nodes need.
 pub fn post_order(graph: &Graph) -> Vec<NodeIndex> {
-    let mask = access_mask();
-    let contains = kind_code(EdgeKind::Contains);
     let nodes = graph.node_count();
     let mut visited = vec![false; nodes];
     let mut order = Vec::with_capacity(nodes);
@@ -291,12 +289,12 @@ pub fn post_order(graph: &Graph) -> Vec<NodeIndex> {
         stack.push((root, 0));
         while let Some((node, next)) = stack.last_mut() {
             let node = *node;
-            let (targets, kinds) = graph.outgoing(node);
+            let edges = graph.access_edges(node);
             let mut descended = false;
-            while *next < targets.len() {
-                let (target, code) = (targets[*next], kinds[*next]);
+            while *next < edges.len() {
+                let target = edge_target(edges[*next]);
                 *next += 1;
-                if !visited[target as usize] && carries_access(graph, mask, contains, node, code) {
+                if !visited[target as usize] {
                     visited[target as usize] = true;
                     stack.push((target, 0));
                     descended = true;
