@@ -11,8 +11,8 @@ use crate::{
     Analysis, Graph, NodeIndex, Store, StoreError,
     analysis::factor_names,
     columns::{
-        AnalysisRow, EdgeRow, NodeRow, PathRow, append_analysis, append_edges, append_nodes,
-        append_paths,
+        ANALYSIS_STAGING, AnalysisRow, EdgeRow, NodeRow, PathRow, append_analysis, append_edges,
+        append_nodes, append_paths,
     },
     compact::kind_of,
 };
@@ -307,7 +307,9 @@ fn write_analysis(
     results: GraphResults<'_>,
 ) -> duckdb::Result<()> {
     let graph = results.graph;
-    let mut analysis = tx.appender("node_analysis")?;
+    let [create, insert, drop_staging] = ANALYSIS_STAGING;
+    tx.execute_batch(create)?;
+    let mut analysis = tx.appender("node_analysis_staging")?;
     append_analysis(
         &mut analysis,
         scan_id,
@@ -324,6 +326,8 @@ fn write_analysis(
     )?;
     analysis.flush()?;
     drop(analysis);
+    tx.execute_batch(insert)?;
+    tx.execute_batch(drop_staging)?;
     let mut paths = tx.appender("attack_paths")?;
     append_paths(
         &mut paths,
