@@ -166,7 +166,10 @@ print(f"Scan #{first['scan']}, screen {first['size'][0]}x{first['size'][1]}.\n")
 def stat(values):
     return f"{statistics.median(values):.1f}", f"{max(values):.1f}"
 def ratio(ours, theirs):
-    return f"{float(theirs) / float(ours):.2g}×" if theirs != "—" and float(ours) > 0 else "—"
+    if theirs == "—" or float(ours) <= 0:
+        return "—"
+    r = float(theirs) / float(ours)
+    return f"{r:.0f}×" if r >= 10 else f"{r:.2g}×"
 print(f"Peer: the same screens as SQL through DuckDB {peer['duckdb']} (Python client), "
       "median of its runs; the ratio is the peer's time over nhiscope's.\n")
 print("| moment | median ms | max ms | DuckDB SQL median ms | ratio |")
