@@ -459,6 +459,15 @@ impl GraphBuilder {
         self.edges.push((from, to, code));
     }
 
+    /// Adds edges by node indices and kind codes, in bulk.
+    pub fn add_edge_codes(&mut self, edges: Vec<(NodeIndex, NodeIndex, u8)>) {
+        if self.edges.is_empty() {
+            self.edges = edges;
+        } else {
+            self.edges.extend(edges);
+        }
+    }
+
     /// Like [`GraphBuilder::finish`], but refuses edges whose endpoints or
     /// kinds are out of range (a damaged store) instead of panicking.
     pub fn finish_checked(self) -> Result<Graph, String> {

@@ -31,6 +31,62 @@ pub struct StoredScore {
     pub distance: Option<i64>,
 }
 
+/// Why the edges of a graph scan could not be read.
+enum EdgeLoadError {
+    Database(duckdb::Error),
+    UnknownKind,
+    Columns,
+}
+
+/// The edges of graph scan `scan_id` as index pairs with kind codes (the
+/// kind mapped to its code by DuckDB, so no kind text crosses over).
+fn load_edges(
+    conn: &duckdb::Connection,
+    scan_id: &str,
+) -> Result<Vec<(u32, u32, u8)>, EdgeLoadError> {
+    let cases: String = EdgeKind::ALL
+        .iter()
+        .map(|kind| format!(" WHEN '{}' THEN {}", kind.as_str(), kind_code(*kind)))
+        .collect();
+    let count: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM edges WHERE scan_id = ? AND src_idx IS NOT NULL AND dst_idx IS NOT NULL",
+            [scan_id],
+            |row| row.get(0),
+        )
+        .map_err(EdgeLoadError::Database)?;
+    let mut edges = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+    let mut statement = conn
+        .prepare(&format!(
+            "SELECT src_idx, dst_idx, (CASE kind{cases} END)::INTEGER FROM edges \
+             WHERE scan_id = ? AND src_idx IS NOT NULL AND dst_idx IS NOT NULL"
+        ))
+        .map_err(EdgeLoadError::Database)?;
+    let batches = statement
+        .query_arrow([scan_id])
+        .map_err(EdgeLoadError::Database)?;
+    for batch in batches {
+        let (Some(from), Some(to), Some(codes)) = (
+            column::<Int32Array>(&batch, 0),
+            column::<Int32Array>(&batch, 1),
+            column::<Int32Array>(&batch, 2),
+        ) else {
+            return Err(EdgeLoadError::Columns);
+        };
+        if codes.null_count() > 0 {
+            return Err(EdgeLoadError::UnknownKind);
+        }
+        edges.extend((0..batch.num_rows()).map(|row| {
+            (
+                u32::try_from(from.value(row)).unwrap_or(u32::MAX),
+                u32::try_from(to.value(row)).unwrap_or(u32::MAX),
+                u8::try_from(codes.value(row)).unwrap_or(u8::MAX),
+            )
+        }));
+    }
+    Ok(edges)
+}
+
 fn column<T: 'static>(batch: &RecordBatch, index: usize) -> Option<&T> {
     batch.column(index).as_any().downcast_ref::<T>()
 }
@@ -52,18 +108,37 @@ impl Store {
             let inventory = self.load_inventory(scan)?;
             return Ok(graph_of(&inventory, &[]));
         }
-        let edges: i64 = self
-            .conn
-            .query_row(
-                "SELECT count(*) FROM edges WHERE scan_id = ? AND src_idx IS NOT NULL",
-                [&scan_id],
-                |row| row.get(0),
-            )
-            .map_err(|e| self.database(&e))?;
-        let mut builder = GraphBuilder::with_capacity(
-            usize::try_from(indexed).unwrap_or(0),
-            usize::try_from(edges).unwrap_or(0),
-        );
+        // The edges load on a second connection while the nodes load here.
+        let edge_conn = self.conn.try_clone().map_err(|e| self.database(&e))?;
+        let edge_scan = scan_id.clone();
+        let (nodes, edges) = std::thread::scope(|scope| {
+            let edges = scope.spawn(move || load_edges(&edge_conn, &edge_scan));
+            let nodes = self.load_nodes(scan, &scan_id, usize::try_from(indexed).unwrap_or(0));
+            let edges = edges
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (nodes, edges)
+        });
+        let mut builder = nodes?;
+        let edges = edges.map_err(|error| match error {
+            EdgeLoadError::Database(e) => self.database(&e),
+            EdgeLoadError::UnknownKind => self.corrupt("an edge has an unknown kind"),
+            EdgeLoadError::Columns => self.corrupt("the edges table has unexpected column types"),
+        })?;
+        builder.add_edge_codes(edges);
+        builder
+            .finish_checked()
+            .map_err(|message| self.corrupt(format!("scan {scan}: {message}")))
+    }
+
+    /// The nodes of a graph scan, in index order, in a builder.
+    fn load_nodes(
+        &self,
+        scan: &ScanId,
+        scan_id: &str,
+        indexed: usize,
+    ) -> Result<GraphBuilder, StoreError> {
+        let mut builder = GraphBuilder::with_capacity(indexed, 0);
         let mut kinds: Vec<((String, String), NodeKind)> = Vec::new();
         let mut statement = self
             .conn
@@ -123,43 +198,7 @@ impl Store {
                 }
             }
         }
-        let codes: Vec<(&str, u8)> = EdgeKind::ALL
-            .iter()
-            .map(|kind| (kind.as_str(), kind_code(*kind)))
-            .collect();
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT src_idx, dst_idx, kind FROM edges \
-                 WHERE scan_id = ? AND src_idx IS NOT NULL AND dst_idx IS NOT NULL",
-            )
-            .map_err(|e| self.database(&e))?;
-        let batches = statement
-            .query_arrow([&scan_id])
-            .map_err(|e| self.database(&e))?;
-        for batch in batches {
-            let (Some(from), Some(to), Some(kinds)) = (
-                column::<Int32Array>(&batch, 0),
-                column::<Int32Array>(&batch, 1),
-                column::<StringArray>(&batch, 2),
-            ) else {
-                return Err(self.corrupt("the edges table has unexpected column types"));
-            };
-            for row in 0..batch.num_rows() {
-                let name = kinds.value(row);
-                let Some((_, code)) = codes.iter().find(|(kind, _)| *kind == name) else {
-                    return Err(self.corrupt(format!("unknown edge kind {name}")));
-                };
-                builder.add_edge_code(
-                    u32::try_from(from.value(row)).unwrap_or(u32::MAX),
-                    u32::try_from(to.value(row)).unwrap_or(u32::MAX),
-                    *code,
-                );
-            }
-        }
-        builder
-            .finish_checked()
-            .map_err(|message| self.corrupt(format!("scan {scan}: {message}")))
+        Ok(builder)
     }
 
     /// The nodes of a scan that `text` names: the node with that id, else
