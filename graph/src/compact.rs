@@ -484,6 +484,11 @@ impl GraphBuilder {
         Ok(self.finish())
     }
 
+    /// How many nodes so far.
+    pub fn node_count(&self) -> usize {
+        self.graph.ids.len()
+    }
+
     /// The index of a node already added.
     pub fn find(&self, id: &str) -> Option<NodeIndex> {
         self.graph.find(id)

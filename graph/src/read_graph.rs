@@ -87,6 +87,30 @@ fn load_edges(
     Ok(edges)
 }
 
+/// The nodes of graph scan `scan_id` as Arrow batches: index, id, name,
+/// kind code (`cases`, from `Store::node_kinds`), flags, created and last
+/// used. `split` picks a part, as stored: `Some(h)` the nodes from index
+/// `h` on, `Some(-h - 1)` those before `h`; `None` every node, sorted by
+/// index.
+fn node_batches(
+    conn: &duckdb::Connection,
+    scan_id: &str,
+    cases: &str,
+    split: Option<i64>,
+) -> duckdb::Result<Vec<RecordBatch>> {
+    let (range, order) = match split {
+        Some(from) if from >= 0 => (format!(" AND idx >= {from}"), ""),
+        Some(before) => (format!(" AND idx < {}", -(before + 1)), ""),
+        None => (String::new(), " ORDER BY idx"),
+    };
+    let mut statement = conn.prepare(&format!(
+        "SELECT idx, id, name, (CASE{cases} END)::INTEGER, coalesce(graph_flags, 0), \
+         epoch(created_at)::BIGINT, epoch(last_used_at)::BIGINT \
+         FROM nodes WHERE scan_id = ? AND idx IS NOT NULL{range}{order}"
+    ))?;
+    Ok(statement.query_arrow([scan_id])?.collect())
+}
+
 fn column<T: 'static>(batch: &RecordBatch, index: usize) -> Option<&T> {
     batch.column(index).as_any().downcast_ref::<T>()
 }
@@ -96,90 +120,146 @@ impl Store {
     /// from the stored indices; older scans are rebuilt from their inventory.
     pub fn load_graph(&self, scan: &ScanId) -> Result<Graph, StoreError> {
         let scan_id = scan.to_string();
-        let indexed: i64 = self
-            .conn
-            .query_row(
-                "SELECT count(*) FROM nodes WHERE scan_id = ? AND idx IS NOT NULL",
-                [&scan_id],
-                |row| row.get(0),
-            )
-            .map_err(|e| self.database(&e))?;
+        let (kinds, cases, indexed) = self.node_kinds(&scan_id)?;
         if indexed == 0 {
             let inventory = self.load_inventory(scan)?;
             return Ok(graph_of(&inventory, &[]));
         }
-        // The edges load on a second connection while the nodes load here.
-        let edge_conn = self.conn.try_clone().map_err(|e| self.database(&e))?;
-        let edge_scan = scan_id.clone();
-        let (nodes, edges) = std::thread::scope(|scope| {
-            let edges = scope.spawn(move || load_edges(&edge_conn, &edge_scan));
-            let nodes = self.load_nodes(scan, &scan_id, usize::try_from(indexed).unwrap_or(0));
-            let edges = edges
+        // A second connection loads the edges, then fetches the later half
+        // of the nodes, while this one loads the first half into the
+        // builder.
+        let half = i64::try_from(indexed / 2).unwrap_or(i64::MAX);
+        let other_conn = self.conn.try_clone().map_err(|e| self.database(&e))?;
+        let (first, rest) = std::thread::scope(|scope| {
+            let (scan_ref, cases_ref) = (&scan_id, &cases);
+            let rest = scope.spawn(move || {
+                let edges = load_edges(&other_conn, scan_ref)?;
+                let tail = node_batches(&other_conn, scan_ref, cases_ref, Some(half))
+                    .map_err(EdgeLoadError::Database)?;
+                Ok::<_, EdgeLoadError>((edges, tail))
+            });
+            let first = node_batches(&self.conn, &scan_id, &cases, Some(-half - 1))
+                .map_err(|e| self.database(&e))
+                .and_then(|batches| {
+                    let mut builder = GraphBuilder::with_capacity(indexed, 0);
+                    let in_order = self.add_nodes(&mut builder, &batches, &kinds, scan, false)?;
+                    Ok(in_order.then_some(builder))
+                });
+            let rest = rest
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (nodes, edges)
+            (first, rest)
         });
-        let mut builder = nodes?;
-        let edges = edges.map_err(|error| match error {
+        let (edges, tail) = rest.map_err(|error| match error {
             EdgeLoadError::Database(e) => self.database(&e),
             EdgeLoadError::UnknownKind => self.corrupt("an edge has an unknown kind"),
             EdgeLoadError::Columns => self.corrupt("the edges table has unexpected column types"),
         })?;
+        let mut complete = None;
+        if let Some(mut builder) = first?
+            && self.add_nodes(&mut builder, &tail, &kinds, scan, false)?
+        {
+            complete = Some(builder);
+        }
+        drop(tail);
+        let mut builder = match complete {
+            Some(builder) => builder,
+            // Nodes are stored in index order; when that does not hold
+            // (a store rewritten by hand), they are read again, sorted.
+            None => {
+                let batches = node_batches(&self.conn, &scan_id, &cases, None)
+                    .map_err(|e| self.database(&e))?;
+                let mut builder = GraphBuilder::with_capacity(indexed, 0);
+                self.add_nodes(&mut builder, &batches, &kinds, scan, true)?;
+                builder
+            }
+        };
+        if builder.node_count() != indexed {
+            return Err(self.corrupt(format!("node indices of scan {scan} are not dense")));
+        }
         builder.add_edge_codes(edges);
         builder
             .finish_checked()
             .map_err(|message| self.corrupt(format!("scan {scan}: {message}")))
     }
 
-    /// The nodes of a graph scan, in index order, in a builder.
-    fn load_nodes(
-        &self,
-        scan: &ScanId,
-        scan_id: &str,
-        indexed: usize,
-    ) -> Result<GraphBuilder, StoreError> {
-        let mut builder = GraphBuilder::with_capacity(indexed, 0);
-        let mut kinds: Vec<((String, String), NodeKind)> = Vec::new();
+    /// The node kinds of a graph scan, the SQL `CASE` arms that turn a
+    /// node's kind and type into its kind's position in that list, and how
+    /// many nodes have an index (none: a scan stored without its graph).
+    fn node_kinds(&self, scan_id: &str) -> Result<(Vec<NodeKind>, String, usize), StoreError> {
         let mut statement = self
             .conn
             .prepare(
-                "SELECT idx, id, name, kind, type, coalesce(graph_flags, 0), \
-                 epoch(created_at)::BIGINT, epoch(last_used_at)::BIGINT \
-                 FROM nodes WHERE scan_id = ? AND idx IS NOT NULL ORDER BY idx",
+                "SELECT kind, type, count(*) FROM nodes \
+                 WHERE scan_id = ? AND idx IS NOT NULL GROUP BY ALL ORDER BY 1, 2",
             )
             .map_err(|e| self.database(&e))?;
-        let batches = statement
-            .query_arrow([&scan_id])
+        let pairs: Vec<(String, String, i64)> = statement
+            .query_map([scan_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .and_then(|rows| rows.collect())
             .map_err(|e| self.database(&e))?;
+        let indexed = pairs
+            .iter()
+            .map(|(_, _, count)| usize::try_from(*count).unwrap_or(0))
+            .sum();
+        let mut kinds = Vec::with_capacity(pairs.len());
+        let mut cases = String::new();
+        for (code, (class, type_name, _)) in pairs.iter().enumerate() {
+            let kind = NodeKind::parse(class, type_name)
+                .ok_or_else(|| self.corrupt(format!("unknown node kind {class}/{type_name}")))?;
+            kinds.push(kind);
+            cases.push_str(&format!(
+                " WHEN kind = '{}' AND type = '{}' THEN {code}",
+                class.replace('\'', "''"),
+                type_name.replace('\'', "''")
+            ));
+        }
+        Ok((kinds, cases, indexed))
+    }
+
+    /// Adds the nodes of `batches` (from [`node_batches`]) to `builder`;
+    /// false when they do not come in index order (an error when they were
+    /// read `sorted`).
+    fn add_nodes(
+        &self,
+        builder: &mut GraphBuilder,
+        batches: &[RecordBatch],
+        kinds: &[NodeKind],
+        scan: &ScanId,
+        sorted: bool,
+    ) -> Result<bool, StoreError> {
         for batch in batches {
-            let (Some(idx), Some(ids), Some(names), Some(classes), Some(types)) = (
-                column::<Int32Array>(&batch, 0),
-                column::<StringArray>(&batch, 1),
-                column::<StringArray>(&batch, 2),
-                column::<StringArray>(&batch, 3),
-                column::<StringArray>(&batch, 4),
+            let (Some(idx), Some(ids), Some(names), Some(codes)) = (
+                column::<Int32Array>(batch, 0),
+                column::<StringArray>(batch, 1),
+                column::<StringArray>(batch, 2),
+                column::<Int32Array>(batch, 3),
             ) else {
                 return Err(self.corrupt("the nodes table has unexpected column types"));
             };
-            let flags = column::<UInt8Array>(&batch, 5);
-            let created = column::<Int64Array>(&batch, 6);
-            let used = column::<Int64Array>(&batch, 7);
+            if codes.null_count() > 0 {
+                return Err(self.corrupt("a node has an unknown kind"));
+            }
+            let flags = column::<UInt8Array>(batch, 4);
+            let created = column::<Int64Array>(batch, 5);
+            let used = column::<Int64Array>(batch, 6);
             for row in 0..batch.num_rows() {
-                let (class, type_name) = (classes.value(row), types.value(row));
-                let kind = match kinds
-                    .iter()
-                    .find(|((c, t), _)| c == class && t == type_name)
-                {
-                    Some((_, kind)) => *kind,
-                    None => {
-                        let kind = NodeKind::parse(class, type_name).ok_or_else(|| {
-                            self.corrupt(format!("unknown node kind {class}/{type_name}"))
-                        })?;
-                        kinds.push(((class.to_string(), type_name.to_string()), kind));
-                        kind
+                let expected = builder.node_count();
+                if i64::from(idx.value(row)) != expected as i64 {
+                    if sorted {
+                        return Err(self.corrupt(format!(
+                            "node indices of scan {scan} are not dense (node {} at {})",
+                            ids.value(row),
+                            idx.value(row)
+                        )));
                     }
-                };
-                let mut facts = NodeFacts::of(kind);
+                    return Ok(false);
+                }
+                let kind = usize::try_from(codes.value(row))
+                    .ok()
+                    .and_then(|code| kinds.get(code))
+                    .ok_or_else(|| self.corrupt("a node has an unknown kind"))?;
+                let mut facts = NodeFacts::of(*kind);
                 facts.flags = flags.map_or(0, |f| f.value(row));
                 let time = |array: Option<&Int64Array>| {
                     array
@@ -189,16 +269,14 @@ impl Store {
                 facts.created_at = time(created);
                 facts.last_used_at = time(used);
                 let at = builder.add_node(ids.value(row), names.value(row), facts);
-                if i64::from(at) != i64::from(idx.value(row)) {
-                    return Err(self.corrupt(format!(
-                        "node indices of scan {scan} are not dense (node {} at {})",
-                        ids.value(row),
-                        idx.value(row)
-                    )));
+                if at as usize != expected {
+                    return Err(
+                        self.corrupt(format!("scan {scan} stores node {} twice", ids.value(row)))
+                    );
                 }
             }
         }
-        Ok(builder)
+        Ok(true)
     }
 
     /// The nodes of a scan that `text` names: the node with that id, else

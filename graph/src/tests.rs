@@ -378,6 +378,51 @@ fn the_graph_and_its_analyses_are_stored_and_reloaded() {
 }
 
 #[test]
+fn a_graph_reloads_from_rows_out_of_order_and_a_damaged_index_is_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("store.duckdb");
+    let mut store = Store::open_or_create(&path).expect("creates");
+    let inventory = inventory();
+    let graph = crate::graph_of(&inventory, &[]);
+    let analysis = crate::analyse(
+        &graph,
+        &crate::AnalysisSettings::new(at("2026-11-25T10:00:00Z")),
+    );
+    let written = record("2026-11-25T10:00:00Z", "0.1.0");
+    let results = crate::GraphResults {
+        graph: &graph,
+        analysis: &analysis,
+    };
+    store
+        .write_scan(&written, &inventory, Some(results))
+        .expect("writes");
+    // Rewritten by hand in reverse order: read as stored, the indices do
+    // not come in order, so the nodes are read again sorted.
+    store
+        .conn
+        .execute_batch(
+            "CREATE TABLE shuffled AS SELECT * FROM nodes ORDER BY idx DESC; \
+             DELETE FROM nodes; INSERT INTO nodes SELECT * FROM shuffled; DROP TABLE shuffled;",
+        )
+        .expect("rewrites");
+    let reloaded = store.load_graph(&written.id).expect("reloads");
+    assert_eq!(reloaded.node_count(), graph.node_count());
+    for node in graph.nodes() {
+        assert_eq!(reloaded.id(node), graph.id(node));
+        assert_eq!(reloaded.facts(node), graph.facts(node));
+        assert_eq!(reloaded.outgoing(node), graph.outgoing(node));
+    }
+    // Two nodes with one index: named, not a panic or a wrong graph.
+    store
+        .conn
+        .execute_batch("UPDATE nodes SET idx = 0 WHERE idx = 1")
+        .expect("damages");
+    let error = store.load_graph(&written.id).expect_err("damaged");
+    assert!(error.to_string().contains("not dense"), "{error}");
+    assert!(!error.to_string().contains('\n'));
+}
+
+#[test]
 fn a_schema_1_store_is_upgraded_and_keeps_its_scans() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("old.duckdb");
