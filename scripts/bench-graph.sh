@@ -41,10 +41,9 @@
 # disagreed with nhiscope's.
 set -euo pipefail
 
-die() { echo "error: $*" >&2; exit 1; }
-say() { echo "== $*" >&2; }
+# shellcheck source=scripts/bench-common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
 
-REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PEERS_DIR=$REPO_ROOT/benches/peers
 TOOLS_DIR=${NHISCOPE_BENCH_TOOLS:-${NHISCOPE_BENCH_DIR:-$HOME/.cache/nhiscope-bench}}
 
@@ -74,9 +73,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-if [[ ${CI:-} == true ]]; then
-    die "this is a benchmark, not a test: it does not run under CI=true"
-fi
+refuse_under_ci
 [[ $sizes =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || die "--sizes takes comma-separated positive integers"
 [[ $networkx_max =~ ^[0-9]+$ ]] || die "--networkx-max takes a number of identities"
 [[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die "--timeout takes a positive number of seconds"
@@ -135,20 +132,11 @@ out=$(cd "$out" && pwd)
 say "run directory $out"
 
 machine_facts() {
-    local model mem os commit
-    model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-    mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null || true)
-    # shellcheck source=/dev/null
-    os=$( (. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-}") || true)
-    commit=$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-    if [[ -n $(git -C "$REPO_ROOT" status --porcelain 2>/dev/null | head -1) ]]; then
-        commit="$commit (with uncommitted changes)"
-    fi
     echo "# Access-graph scale: nhiscope and its peers"
     echo
-    echo "- machine: $(nproc) cores (${model:-unknown model}), ${mem:-unknown} RAM, ${os:-$(uname -sr)}"
-    echo "- nhiscope commit $commit; python $("$python" -c 'import platform; print(platform.python_version())')"
-    echo "- load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (on a 2-core machine a concurrent build halves every number)"
+    echo "- machine: $(machine_description)"
+    echo "- nhiscope commit $(commit_description); python $("$python" -c 'import platform; print(platform.python_version())')"
+    echo "- load average at the start: $(load_average) (on a 2-core machine a concurrent build halves every number)"
     echo "- $(date -u +%Y-%m-%dT%H:%M:%SZ), run directory \`$out\`"
 }
 facts=$(machine_facts)
@@ -223,7 +211,7 @@ done
 rc=0
 tables=$("$python" "$PEERS_DIR/table.py" "$out" --sizes "$sizes" --tools "nhiscope,$peers") || rc=$?
 report="$facts
-- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)
+- load average at the end: $(load_average)
 
 $tables"
 echo "$report" >"$out/report.md"

@@ -38,10 +38,9 @@ set -euo pipefail
 KINGFISHER_VERSION=${KINGFISHER_VERSION:-2.14.0}
 DETECT_SECRETS_VERSION=${DETECT_SECRETS_VERSION:-1.5.0}
 
-die() { echo "error: $*" >&2; exit 1; }
-say() { echo "== $*" >&2; }
+# shellcheck source=scripts/bench-common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
 
-REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_DIR=${NHISCOPE_BENCH_DIR:-$HOME/.cache/nhiscope-bench}
 TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/nhiscope-target}
 
@@ -77,9 +76,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-if [[ ${CI:-} == true ]]; then
-    die "this is a benchmark, not a test: it does not run under CI=true"
-fi
+refuse_under_ci
 
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "--runs takes a positive integer"
 [[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die "--timeout takes a positive number of seconds"
@@ -324,7 +321,7 @@ if has "$tools" kingfisher; then
 fi
 
 started_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+load_start=$(load_average)
 inputs_md=$work/inputs.md
 : >"$inputs_md"
 
@@ -361,7 +358,7 @@ if has "$inputs" corpus; then
     scan_history corpus-history "$corpus/repo" "$c_hist_bytes"
     tools=$saved_tools
 fi
-load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+load_end=$(load_average)
 
 # --- the report -----------------------------------------------------------------
 

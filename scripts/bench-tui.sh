@@ -33,10 +33,9 @@
 # unoptimised, and its numbers are not the product's.
 set -euo pipefail
 
-die() { echo "error: $*" >&2; exit 1; }
-say() { echo "== $*" >&2; }
+# shellcheck source=scripts/bench-common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
 
-REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS_DIR=${NHISCOPE_BENCH_TOOLS:-${NHISCOPE_BENCH_DIR:-$HOME/.cache/nhiscope-bench}}
 DIR=$TOOLS_DIR/tui
 TARGET=${CARGO_TARGET_DIR:-$HOME/.cache/nhiscope-target}
@@ -70,9 +69,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-if [[ ${CI:-} == true ]]; then
-    die "this is a benchmark, not a test: it does not run under CI=true"
-fi
+refuse_under_ci
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "--runs takes a positive number"
 [[ $size =~ ^[0-9]+x[0-9]+$ ]] || die "--size takes WIDTHxHEIGHT"
 command -v python3 >/dev/null || die "python3 is required (it aggregates the timings)"
@@ -124,19 +121,10 @@ say "peer: DuckDB SQL, $runs run(s) of $rows-row screens"
     >"$work/peer.json" || die "the DuckDB peer failed"
 
 machine() {
-    local model mem os commit
-    model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-    mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null || true)
-    # shellcheck source=/dev/null
-    os=$( (. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-}") || true)
-    commit=$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-    if [[ -n $(git -C "$REPO_ROOT" status --porcelain 2>/dev/null | head -1) ]]; then
-        commit="$commit (with uncommitted changes)"
-    fi
-    echo "- machine: $(nproc) cores (${model:-unknown model}), ${mem:-unknown} RAM, ${os:-$(uname -sr)}"
-    echo "- nhiscope commit $commit; binary \`$binary\`"
+    echo "- machine: $(machine_description)"
+    echo "- nhiscope commit $(commit_description); binary \`$binary\`"
     echo "- store \`$store\` ($(du -h "$store" | cut -f1)); screen $size; $runs run(s)"
-    echo "- load average: $(cut -d' ' -f1-3 /proc/loadavg) (on a 2-core machine a concurrent build halves every number)"
+    echo "- load average: $(load_average) (on a 2-core machine a concurrent build halves every number)"
     echo "- $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 }
 

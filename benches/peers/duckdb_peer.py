@@ -36,13 +36,14 @@ adds them under "forms".
 import argparse
 import json
 import os
-import resource
 import statistics
 import sys
 import threading
 import time
 
 import duckdb
+
+from estate import peak_rss_bytes
 
 NODES_COLUMNS = {"idx": "INTEGER", "id": "VARCHAR", "kind": "VARCHAR", "type": "VARCHAR"}
 EDGES_COLUMNS = {"src": "INTEGER", "dst": "INTEGER", "kind": "VARCHAR"}
@@ -74,10 +75,6 @@ def forms(access):
             "SELECT e.dst FROM edges e JOIN reach r ON e.src = r.n "
             f"WHERE ({access})) SELECT count(*) FROM reach"),
     }
-
-
-def peak_rss_bytes():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
 
 
 def sql_string(text):

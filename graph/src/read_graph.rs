@@ -48,14 +48,7 @@ fn load_edges(
         .iter()
         .map(|kind| format!(" WHEN '{}' THEN {}", kind.as_str(), kind_code(*kind)))
         .collect();
-    let count: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM edges WHERE scan_id = ? AND src_idx IS NOT NULL AND dst_idx IS NOT NULL",
-            [scan_id],
-            |row| row.get(0),
-        )
-        .map_err(EdgeLoadError::Database)?;
-    let mut edges = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+    let mut edges = Vec::new();
     let mut statement = conn
         .prepare(&format!(
             "SELECT src_idx, dst_idx, (CASE kind{cases} END)::INTEGER FROM edges \
@@ -87,21 +80,30 @@ fn load_edges(
     Ok(edges)
 }
 
-/// The nodes of graph scan `scan_id` as Arrow batches: index, id, name,
-/// kind code (`cases`, from `Store::node_kinds`), flags, created and last
-/// used. `split` picks a part, as stored: `Some(h)` the nodes from index
-/// `h` on, `Some(-h - 1)` those before `h`; `None` every node, sorted by
-/// index.
+/// Which nodes [`node_batches`] reads.
+#[derive(Clone, Copy)]
+enum NodeRange {
+    /// Those with an index below this, as stored.
+    Before(usize),
+    /// Those with an index from this on, as stored.
+    From(usize),
+    /// Every node, sorted by index.
+    AllSorted,
+}
+
+/// The nodes of graph scan `scan_id` in `range` as Arrow batches: index,
+/// id, name, kind code (`cases`, from `Store::node_kinds`), flags, created
+/// and last used.
 fn node_batches(
     conn: &duckdb::Connection,
     scan_id: &str,
     cases: &str,
-    split: Option<i64>,
+    range: NodeRange,
 ) -> duckdb::Result<Vec<RecordBatch>> {
-    let (range, order) = match split {
-        Some(from) if from >= 0 => (format!(" AND idx >= {from}"), ""),
-        Some(before) => (format!(" AND idx < {}", -(before + 1)), ""),
-        None => (String::new(), " ORDER BY idx"),
+    let (range, order) = match range {
+        NodeRange::Before(end) => (format!(" AND idx < {end}"), ""),
+        NodeRange::From(start) => (format!(" AND idx >= {start}"), ""),
+        NodeRange::AllSorted => (String::new(), " ORDER BY idx"),
     };
     let mut statement = conn.prepare(&format!(
         "SELECT idx, id, name, (CASE{cases} END)::INTEGER, coalesce(graph_flags, 0), \
@@ -128,17 +130,17 @@ impl Store {
         // A second connection loads the edges, then fetches the later half
         // of the nodes, while this one loads the first half into the
         // builder.
-        let half = i64::try_from(indexed / 2).unwrap_or(i64::MAX);
+        let half = indexed / 2;
         let other_conn = self.conn.try_clone().map_err(|e| self.database(&e))?;
         let (first, rest) = std::thread::scope(|scope| {
             let (scan_ref, cases_ref) = (&scan_id, &cases);
             let rest = scope.spawn(move || {
                 let edges = load_edges(&other_conn, scan_ref)?;
-                let tail = node_batches(&other_conn, scan_ref, cases_ref, Some(half))
+                let tail = node_batches(&other_conn, scan_ref, cases_ref, NodeRange::From(half))
                     .map_err(EdgeLoadError::Database)?;
                 Ok::<_, EdgeLoadError>((edges, tail))
             });
-            let first = node_batches(&self.conn, &scan_id, &cases, Some(-half - 1))
+            let first = node_batches(&self.conn, &scan_id, &cases, NodeRange::Before(half))
                 .map_err(|e| self.database(&e))
                 .and_then(|batches| {
                     let mut builder = GraphBuilder::with_capacity(indexed, 0);
@@ -167,7 +169,7 @@ impl Store {
             // Nodes are stored in index order; when that does not hold
             // (a store rewritten by hand), they are read again, sorted.
             None => {
-                let batches = node_batches(&self.conn, &scan_id, &cases, None)
+                let batches = node_batches(&self.conn, &scan_id, &cases, NodeRange::AllSorted)
                     .map_err(|e| self.database(&e))?;
                 let mut builder = GraphBuilder::with_capacity(indexed, 0);
                 self.add_nodes(&mut builder, &batches, &kinds, scan, true)?;

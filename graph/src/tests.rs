@@ -327,11 +327,10 @@ fn files_that_are_not_stores_are_refused() {
     assert!(error.to_string().starts_with("no store at "), "{error}");
 }
 
-#[test]
-fn the_graph_and_its_analyses_are_stored_and_reloaded() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("store.duckdb");
-    let mut store = Store::open_or_create(&path).expect("creates");
+/// A store at `path` holding one scan of [`inventory`] with its graph and
+/// analyses: the store, the graph, the analyses and the scan.
+fn stored_graph(path: &std::path::Path) -> (Store, crate::Graph, crate::Analysis, ScanRecord) {
+    let mut store = Store::open_or_create(path).expect("creates");
     let inventory = inventory();
     let graph = crate::graph_of(&inventory, &[]);
     let analysis = crate::analyse(
@@ -346,6 +345,14 @@ fn the_graph_and_its_analyses_are_stored_and_reloaded() {
     store
         .write_scan(&written, &inventory, Some(results))
         .expect("writes");
+    (store, graph, analysis, written)
+}
+
+#[test]
+fn the_graph_and_its_analyses_are_stored_and_reloaded() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("store.duckdb");
+    let (store, graph, analysis, written) = stored_graph(&path);
     drop(store);
 
     let store = Store::open_read_only(&path).expect("opens");
@@ -380,22 +387,7 @@ fn the_graph_and_its_analyses_are_stored_and_reloaded() {
 #[test]
 fn a_graph_reloads_from_rows_out_of_order_and_a_damaged_index_is_named() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("store.duckdb");
-    let mut store = Store::open_or_create(&path).expect("creates");
-    let inventory = inventory();
-    let graph = crate::graph_of(&inventory, &[]);
-    let analysis = crate::analyse(
-        &graph,
-        &crate::AnalysisSettings::new(at("2026-11-25T10:00:00Z")),
-    );
-    let written = record("2026-11-25T10:00:00Z", "0.1.0");
-    let results = crate::GraphResults {
-        graph: &graph,
-        analysis: &analysis,
-    };
-    store
-        .write_scan(&written, &inventory, Some(results))
-        .expect("writes");
+    let (store, graph, _, written) = stored_graph(&dir.path().join("store.duckdb"));
     // Rewritten by hand in reverse order: read as stored, the indices do
     // not come in order, so the nodes are read again sorted.
     store

@@ -10,8 +10,9 @@ use duckdb::types::Value;
 use nhiscope_model::Severity;
 
 use super::{
-    KeyValue, PageRequest, Session, SortColumn, UNKNOWN_LATE,
+    KeyValue, PageRequest, Session, SortColumn, UNKNOWN_LATE, and_search, count_list,
     keyset::{order_by, page_sql},
+    list_table,
     scans::severity_of_rank,
     text,
 };
@@ -116,20 +117,13 @@ impl FindingFilter {
     /// The WHERE clause over the index `fk`, and its parameters.
     pub(crate) fn sql(&self) -> (String, Vec<Value>) {
         let (mut clause, mut params) = self.sql_without_search();
-        for word in self.search.split_whitespace() {
-            clause.push_str(" AND contains(hay, ?)");
-            params.push(text(&word.to_lowercase()));
-        }
+        and_search(&mut clause, &mut params, &self.search);
         (clause, params)
     }
 
     /// The table the list reads: `fk`, or `fh` (the rows the search found).
     fn table(&self) -> &'static str {
-        if self.search.trim().is_empty() {
-            "fk"
-        } else {
-            "fh"
-        }
+        list_table(&self.search, "fk", "fh")
     }
 
     /// The WHERE clause but the search (which [`count`] applies once, into
@@ -231,26 +225,12 @@ pub fn build_index(session: &Session<'_>, scan_id: &str) -> Result<u64, TuiError
 /// How many findings pass `filter`. A search is run here, once, into `fh`
 /// (the rows it found), which the pages of the list then read.
 pub fn count(session: &Session<'_>, filter: &FindingFilter) -> Result<u64, TuiError> {
-    if filter.table() == "fh" {
-        let (clause, params) = FindingFilter {
-            search: filter.search.clone(),
-            ..FindingFilter::default()
-        }
-        .sql();
-        session.execute(
-            &format!("CREATE OR REPLACE TABLE fh AS SELECT * EXCLUDE (hay) FROM fk WHERE {clause}"),
-            &params,
-        )?;
-    }
-    let (clause, params) = filter.sql_without_search();
-    Ok(session
-        .rows(
-            &format!("SELECT count(*) FROM {} WHERE {clause}", filter.table()),
-            &params,
-            |row| row.get::<_, i64>(0),
-        )?
-        .first()
-        .map_or(0, |n| n.unsigned_abs()))
+    count_list(
+        session,
+        &filter.search,
+        ("fk", "fh", "* EXCLUDE (hay)"),
+        filter.sql_without_search(),
+    )
 }
 
 /// The sort columns, reversed when the user flipped the order.

@@ -6,10 +6,11 @@
 use duckdb::types::Value;
 
 use super::{
-    KeyValue, PageRequest, Session, SortColumn, UNKNOWN_EARLY, UNKNOWN_LATE,
+    KeyValue, PageRequest, Session, SortColumn, UNKNOWN_EARLY, UNKNOWN_LATE, and_search,
+    count_list,
     findings::oriented,
     keyset::{order_by, page_sql},
-    text,
+    list_table, text,
 };
 use crate::TuiError;
 
@@ -107,20 +108,13 @@ impl InventoryFilter {
     /// The WHERE clause over the index `nk`, and its parameters.
     pub(crate) fn sql(&self) -> (String, Vec<Value>) {
         let (mut clause, mut params) = self.sql_without_search();
-        for word in self.search.split_whitespace() {
-            clause.push_str(" AND contains(hay, ?)");
-            params.push(text(&word.to_lowercase()));
-        }
+        and_search(&mut clause, &mut params, &self.search);
         (clause, params)
     }
 
     /// The table the list reads: `nk`, or `nh` (the rows the search found).
     fn table(&self) -> &'static str {
-        if self.search.trim().is_empty() {
-            "nk"
-        } else {
-            "nh"
-        }
+        list_table(&self.search, "nk", "nh")
     }
 
     /// The WHERE clause but the search (which [`count`] applies once, into
@@ -211,26 +205,12 @@ pub fn build_index(session: &Session<'_>, scan_id: &str) -> Result<u64, TuiError
 
 /// How many nodes pass `filter`. A search is run here, once, into `nh`.
 pub fn count(session: &Session<'_>, filter: &InventoryFilter) -> Result<u64, TuiError> {
-    if filter.table() == "nh" {
-        let (clause, params) = InventoryFilter {
-            search: filter.search.clone(),
-            ..InventoryFilter::default()
-        }
-        .sql();
-        session.execute(
-            &format!("CREATE OR REPLACE TABLE nh AS SELECT * FROM nk WHERE {clause}"),
-            &params,
-        )?;
-    }
-    let (clause, params) = filter.sql_without_search();
-    Ok(session
-        .rows(
-            &format!("SELECT count(*) FROM {} WHERE {clause}", filter.table()),
-            &params,
-            |row| row.get::<_, i64>(0),
-        )?
-        .first()
-        .map_or(0, |n| n.unsigned_abs()))
+    count_list(
+        session,
+        &filter.search,
+        ("nk", "nh", "*"),
+        filter.sql_without_search(),
+    )
 }
 
 /// The rows `request` asks for, in list order.

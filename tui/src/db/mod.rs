@@ -26,6 +26,7 @@ pub use detail::{
 };
 #[cfg(test)]
 pub(crate) use findings::oriented as findings_oriented;
+pub(crate) use findings::rank as severity_rank;
 pub use findings::{
     FindingFilter, FindingRow, FindingSort, build_index as build_findings_index,
     count as count_findings, facet as findings_facet, page as findings_page,
@@ -201,6 +202,56 @@ pub(crate) const UNKNOWN_LATE: i64 = i64::MAX;
 pub(crate) const UNKNOWN_EARLY: i64 = i64::MIN;
 
 /// A string parameter.
+/// Adds to a WHERE clause over a list index one `contains(hay, ?)` per
+/// word of `search` (the index's `hay` is lowercase text).
+pub(crate) fn and_search(clause: &mut String, params: &mut Vec<Value>, search: &str) {
+    for word in search.split_whitespace() {
+        clause.push_str(" AND contains(hay, ?)");
+        params.push(text(&word.to_lowercase()));
+    }
+}
+
+/// The table a list reads: its `index`, or with a search the `hits` table
+/// [`count_list`] filled.
+pub(crate) fn list_table(search: &str, index: &'static str, hits: &'static str) -> &'static str {
+    if search.trim().is_empty() {
+        index
+    } else {
+        hits
+    }
+}
+
+/// How many rows of a list pass its filter. A search runs here, once, into
+/// `hits` (`SELECT {columns} FROM {index}` of the rows it finds), which the
+/// list's pages then read; `rest` is the filter but the search.
+pub(crate) fn count_list(
+    session: &Session<'_>,
+    search: &str,
+    (index, hits, columns): (&'static str, &'static str, &str),
+    (clause, params): (String, Vec<Value>),
+) -> Result<u64, TuiError> {
+    let table = list_table(search, index, hits);
+    if table == hits {
+        let mut found = "TRUE".to_string();
+        let mut found_params = Vec::new();
+        and_search(&mut found, &mut found_params, search);
+        session.execute(
+            &format!(
+                "CREATE OR REPLACE TABLE {hits} AS SELECT {columns} FROM {index} WHERE {found}"
+            ),
+            &found_params,
+        )?;
+    }
+    Ok(session
+        .rows(
+            &format!("SELECT count(*) FROM {table} WHERE {clause}"),
+            &params,
+            |row| row.get::<_, i64>(0),
+        )?
+        .first()
+        .map_or(0, |n| n.unsigned_abs()))
+}
+
 pub(crate) fn text(value: &str) -> Value {
     Value::Text(value.to_string())
 }

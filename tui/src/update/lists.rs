@@ -355,7 +355,7 @@ fn open_findings_picker(app: &mut App) {
     let mut list: Vec<PickerItem> = Severity::DESCENDING
         .iter()
         .map(|severity| {
-            let rank = db_rank(*severity);
+            let rank = crate::db::severity_rank(*severity);
             let count: u64 = severities
                 .iter()
                 .filter(|(r, _)| r.parse::<i64>().is_ok_and(|r| r >= rank))
@@ -379,15 +379,6 @@ fn open_findings_picker(app: &mut App) {
         items: list,
         selected: 0,
     }));
-}
-
-fn db_rank(severity: Severity) -> i64 {
-    Severity::DESCENDING.len() as i64
-        - 1
-        - Severity::DESCENDING
-            .iter()
-            .position(|s| *s == severity)
-            .map_or(0, |p| p as i64)
 }
 
 fn open_inventory_picker(app: &mut App) {
