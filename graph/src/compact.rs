@@ -118,6 +118,10 @@ impl Adjacency {
 struct AccessRows {
     offsets: Vec<u32>,
     edges: Vec<u64>,
+    /// A bit per node: set when its row is not empty. Small enough to stay
+    /// in cache, so a traversal skips the nodes that lead nowhere (most
+    /// resources) without fetching their rows.
+    has_edges: Vec<u64>,
 }
 
 impl AccessRows {
@@ -137,7 +141,21 @@ impl AccessRows {
             offsets.push(edges.len() as u32);
         }
         edges.shrink_to_fit();
-        Self { offsets, edges }
+        let mut has_edges = vec![0u64; facts.len().div_ceil(64)];
+        for (node, row) in offsets.windows(2).enumerate() {
+            if row[0] != row[1] {
+                has_edges[node / 64] |= 1 << (node % 64);
+            }
+        }
+        Self {
+            offsets,
+            edges,
+            has_edges,
+        }
+    }
+
+    fn has_edges(&self, node: NodeIndex) -> bool {
+        self.has_edges[node as usize / 64] & 1 << (node % 64) != 0
     }
 
     fn of(&self, node: NodeIndex) -> &[u64] {
@@ -147,7 +165,7 @@ impl AccessRows {
     }
 
     fn bytes(&self) -> usize {
-        self.offsets.capacity() * 4 + self.edges.capacity() * 8
+        self.offsets.capacity() * 4 + self.edges.capacity() * 8 + self.has_edges.capacity() * 8
     }
 }
 
@@ -368,6 +386,25 @@ impl Graph {
         self.access.of(node)
     }
 
+    /// Whether `node` has access edges (answered from a bitmap that stays
+    /// in cache).
+    pub fn has_access_edges(&self, node: NodeIndex) -> bool {
+        self.access.has_edges(node)
+    }
+
+    /// Asks the processor to fetch where the access row of `node` starts,
+    /// ahead of [`Graph::prefetch_access_row`] for it.
+    pub(crate) fn prefetch_access_offset(&self, node: NodeIndex) {
+        prefetch_index::prefetch_index(&self.access.offsets, node as usize);
+    }
+
+    /// Asks the processor to fetch the access row of `node`, which a
+    /// traversal will read a few nodes later.
+    pub(crate) fn prefetch_access_row(&self, node: NodeIndex) {
+        let start = self.access.offsets[node as usize] as usize;
+        prefetch_index::prefetch_index(&self.access.edges, start);
+    }
+
     /// Incoming neighbours and edge kind codes.
     pub fn incoming(&self, node: NodeIndex) -> (&[NodeIndex], &[u8]) {
         self.incoming.of(node)
@@ -566,5 +603,201 @@ mod tests {
         assert_eq!(graph.find(&long), Some(b));
         assert_eq!((graph.id(c), graph.name(c)), ("c", "after the long one"));
         assert_eq!(graph.find("b"), None);
+    }
+}
+
+/// The node classes in the order of their stored codes (see
+/// [`node_kind_code`]). New classes go at the end.
+const NODE_CLASSES: [&str; 7] = [
+    "workload",
+    "identity",
+    "credential",
+    "permission",
+    "resource",
+    "owner",
+    "source",
+];
+
+/// The type names of each class in [`NODE_CLASSES`], in the order of the
+/// type enums' `ALL` lists.
+pub(crate) fn node_type_names() -> &'static [Vec<&'static str>; 7] {
+    use nhiscope_model::{
+        CredentialType, IdentityType, OwnerType, PermissionType, ResourceType, SourceType,
+        WorkloadType,
+    };
+    static NAMES: std::sync::OnceLock<[Vec<&'static str>; 7]> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        [
+            WorkloadType::ALL.iter().map(|t| t.as_str()).collect(),
+            IdentityType::ALL.iter().map(|t| t.as_str()).collect(),
+            CredentialType::ALL.iter().map(|t| t.as_str()).collect(),
+            PermissionType::ALL.iter().map(|t| t.as_str()).collect(),
+            ResourceType::ALL.iter().map(|t| t.as_str()).collect(),
+            OwnerType::ALL.iter().map(|t| t.as_str()).collect(),
+            SourceType::ALL.iter().map(|t| t.as_str()).collect(),
+        ]
+    })
+}
+
+/// The code a node kind is stored as (`node_rows.kind_code`): its class's
+/// position times 256 plus its type's position within the class, so a type
+/// added at the end of its class leaves every stored code meaning what it
+/// meant (a test pins the codes).
+pub fn node_kind_code(kind: NodeKind) -> u16 {
+    static CODES: std::sync::OnceLock<HashMap<NodeKind, u16>> = std::sync::OnceLock::new();
+    let codes = CODES.get_or_init(|| {
+        let mut codes = HashMap::new();
+        for (class, names) in node_type_names().iter().enumerate() {
+            for (position, type_name) in names.iter().enumerate() {
+                if let Some(kind) = NodeKind::parse(NODE_CLASSES[class], type_name) {
+                    codes.insert(kind, (class as u16) << 8 | position as u16);
+                }
+            }
+        }
+        codes
+    });
+    *codes.get(&kind).expect("every node kind has a code")
+}
+
+/// The node kind of a stored code, if it names one.
+pub fn node_kind_of(code: u16) -> Option<NodeKind> {
+    let class = usize::from(code >> 8);
+    let type_name = node_type_names()
+        .get(class)?
+        .get(usize::from(code & 0xff))?;
+    NodeKind::parse(NODE_CLASSES[class], type_name)
+}
+
+/// SQL list literals the store's views decode codes with: the classes, the
+/// type names of each class (a list of lists), and the edge kinds, each in
+/// code order.
+pub(crate) fn code_lists_sql() -> [(&'static str, String); 3] {
+    let list = |names: &[&str]| {
+        let quoted: Vec<String> = names.iter().map(|name| format!("'{name}'")).collect();
+        format!("[{}]", quoted.join(", "))
+    };
+    let types: Vec<String> = node_type_names().iter().map(|names| list(names)).collect();
+    let edges: Vec<&str> = EdgeKind::ALL.iter().map(|kind| kind.as_str()).collect();
+    [
+        ("{NODE_CLASSES}", list(&NODE_CLASSES)),
+        ("{NODE_TYPES}", format!("[{}]", types.join(", "))),
+        ("{EDGE_KINDS}", list(&edges)),
+    ]
+}
+
+#[cfg(test)]
+mod code_tests {
+    use nhiscope_model::EdgeKind;
+
+    use super::{NODE_CLASSES, node_kind_code, node_kind_of, node_type_names};
+
+    /// The codes stores written so far hold. Kinds may be added at the end
+    /// of their class (and edge kinds at the end); none may move.
+    const STORED_TYPES: [&[&str]; 7] = [
+        &[
+            "pod",
+            "deployment",
+            "stateful_set",
+            "daemon_set",
+            "replica_set",
+            "replication_controller",
+            "job",
+            "cron_job",
+            "ci_job",
+            "function",
+            "vm",
+            "ai_agent",
+            "application",
+        ],
+        &[
+            "iam_user",
+            "iam_role",
+            "iam_group",
+            "kubernetes_service_account",
+            "gcp_service_account",
+            "azure_service_principal",
+            "azure_managed_identity",
+            "github_app",
+            "github_deploy_key",
+            "vault_role",
+            "federated_principal",
+            "unknown",
+        ],
+        &[
+            "access_key",
+            "service_account_key",
+            "client_secret",
+            "token",
+            "api_key",
+            "password",
+            "certificate",
+            "private_key",
+            "ssh_key",
+            "webhook",
+            "generic_secret",
+        ],
+        &["policy", "inline_policy", "role", "scope"],
+        &[
+            "account",
+            "bucket",
+            "database",
+            "secret",
+            "cluster",
+            "namespace",
+            "repository",
+            "any",
+            "other",
+        ],
+        &["person", "team"],
+        &[
+            "directory",
+            "repository",
+            "aws_account",
+            "kubernetes_cluster",
+            "gcp_project",
+            "azure_tenant",
+            "github_organization",
+            "vault",
+            "export_file",
+            "file",
+        ],
+    ];
+    const STORED_EDGE_KINDS: [&str; 11] = [
+        "uses",
+        "authenticates_as",
+        "holds",
+        "can_assume",
+        "has_permission",
+        "grants",
+        "member_of",
+        "exposed_in",
+        "owned_by",
+        "trusts",
+        "contains",
+    ];
+
+    #[test]
+    fn stored_kind_codes_keep_their_meaning() {
+        for (class, (stored, now)) in STORED_TYPES.iter().zip(node_type_names()).enumerate() {
+            assert_eq!(
+                &now[..stored.len()],
+                *stored,
+                "the types of {} moved: add new types at the end",
+                NODE_CLASSES[class]
+            );
+            for (position, type_name) in now.iter().enumerate() {
+                let code = (class as u16) << 8 | position as u16;
+                let kind = node_kind_of(code).expect("every listed kind has a code");
+                assert_eq!(
+                    (kind.class_name(), kind.type_name()),
+                    (NODE_CLASSES[class], *type_name)
+                );
+                assert_eq!(node_kind_code(kind), code);
+            }
+        }
+        assert_eq!(node_kind_of(0x0700), None);
+        assert_eq!(node_kind_of(0x00ff), None);
+        let now: Vec<&str> = EdgeKind::ALL.iter().map(|kind| kind.as_str()).collect();
+        assert_eq!(&now[..STORED_EDGE_KINDS.len()], STORED_EDGE_KINDS);
     }
 }

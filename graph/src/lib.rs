@@ -28,13 +28,16 @@ pub use analysis::{
     Analysis, AnalysisSettings, AttackPath, FACTORS, Factor, Score, analyse, factor_names,
 };
 pub use build::{Pattern, facts_of, graph_of};
-pub use compact::{Graph, GraphBuilder, NodeFacts, NodeIndex, flags, kind_code, kind_of};
+pub use compact::{
+    Graph, GraphBuilder, NodeFacts, NodeIndex, flags, kind_code, kind_of, node_kind_code,
+    node_kind_of,
+};
 pub use correlate::{Correlation, DETECTORS as CORRELATION_DETECTORS, correlate};
 pub use error::StoreError;
 pub use reach::{ACCESS_EDGES, NearestTargets, Reach, Step};
 pub use read::{ScanListing, ScanSelector};
 pub use read_graph::StoredScore;
-pub use store::{DEFAULT_STORE_PATH, SCHEMA_VERSION, Store};
+pub use store::{DEFAULT_STORE_PATH, SCHEMA_VERSION, Store, node_class_sql, node_type_sql};
 pub use write::GraphResults;
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! Reachability over access edges: what a credential or identity can reach
 //! (its blast radius), with one path to each node, and, the other way round,
 //! the nearest high-value target of every node at once. Visited sets are
-//! reused between traversals (a generation stamp per node, cleared once in
-//! sixteen million traversals), so a traversal costs what it reaches.
+//! reused between traversals (a bit per node, and only the bits a traversal
+//! set are cleared), so a traversal costs what it reaches.
 
 use nhiscope_model::{EdgeKind, NodeKind, ResourceType};
 
@@ -11,10 +11,8 @@ use crate::compact::{Graph, NodeIndex, edge_code, edge_target, kind_code, kind_o
 /// Marks "no node" in parent and hop arrays.
 pub const NONE: NodeIndex = NodeIndex::MAX;
 
-/// Where a traversal's number sits in a packed visit word.
-const GENERATION_SHIFT: u32 = 40;
-/// Traversals before the visit words are cleared (24 bits' worth).
-const GENERATIONS: u64 = 1 << 24;
+/// How many places ahead in the queue a traversal fetches a node's row.
+const PREFETCH_DISTANCE: usize = 16;
 
 /// The edges along which access flows, from the node that has it to what it
 /// gets: a credential authenticates as its identity, an identity assumes
@@ -68,12 +66,17 @@ pub struct Step {
 #[derive(Debug)]
 pub struct Reach<'g> {
     graph: &'g Graph,
-    /// Per node, packed so that checking and marking a node touch one
-    /// word: the traversal that last reached it (high 24 bits), the kind of
-    /// the edge it came by (8 bits) and the node it came from (low 32 bits).
-    visits: Vec<u64>,
-    generation: u64,
+    /// One bit per node: reached by the last traversal. Small enough to stay
+    /// in cache (a bit per node), so checking a node costs no trip to
+    /// memory; only the nodes the last traversal reached are cleared.
+    seen: Vec<u64>,
+    /// The nodes the last traversal reached, in the order it reached them.
     order: Vec<NodeIndex>,
+    /// Beside each of `order`: the kind of the edge it came by (bits
+    /// 32-39) and where in `order` the node it came from is (low 32 bits;
+    /// all ones for the start). Written in order, never scattered, which
+    /// is what keeps a traversal of a million nodes within milliseconds.
+    parents: Vec<u64>,
     truncated: bool,
 }
 
@@ -83,9 +86,9 @@ impl<'g> Reach<'g> {
         let nodes = graph.node_count();
         Self {
             graph,
-            visits: vec![0; nodes],
-            generation: 0,
+            seen: vec![0; nodes.div_ceil(64)],
             order: Vec::new(),
+            parents: Vec::new(),
             truncated: false,
         }
     }
@@ -123,33 +126,49 @@ impl<'g> Reach<'g> {
         limit: usize,
         saturated: impl Fn(NodeIndex) -> bool,
     ) -> bool {
-        self.generation += 1;
-        if self.generation >= GENERATIONS {
-            self.visits.fill(0);
-            self.generation = 1;
+        for &node in &self.order {
+            self.seen[node as usize / 64] = 0;
         }
-        let generation = self.generation;
-        let mark = generation << GENERATION_SHIFT;
         self.order.clear();
+        self.parents.clear();
         self.truncated = false;
-        self.visits[start as usize] = mark | u64::from(NONE);
+        self.seen[start as usize / 64] |= 1 << (start % 64);
         self.order.push(start);
+        self.parents.push(u64::from(u32::MAX));
         let mut head = 0;
         while head < self.order.len() {
             let node = self.order[head];
+            // The rows of the nodes a few places ahead are fetched while
+            // this one is worked on; nodes without access edges are
+            // skipped without a look at their rows.
+            if let Some(&ahead) = self.order.get(head + 2 * PREFETCH_DISTANCE)
+                && self.graph.has_access_edges(ahead)
+            {
+                self.graph.prefetch_access_offset(ahead);
+            }
+            if let Some(&ahead) = self.order.get(head + PREFETCH_DISTANCE)
+                && self.graph.has_access_edges(ahead)
+            {
+                self.graph.prefetch_access_row(ahead);
+            }
+            let from = head as u64;
             head += 1;
+            if !self.graph.has_access_edges(node) {
+                continue;
+            }
             for &edge in self.graph.access_edges(node) {
                 let (target, code) = (edge_target(edge), edge_code(edge));
-                let visit = &mut self.visits[target as usize];
-                if *visit >> GENERATION_SHIFT == generation {
+                let (word, bit) = (target as usize / 64, 1u64 << (target % 64));
+                if self.seen[word] & bit != 0 {
                     continue;
                 }
                 if self.order.len() >= limit || saturated(target) {
                     self.truncated = true;
                     return true;
                 }
-                *visit = mark | u64::from(code) << 32 | u64::from(node);
+                self.seen[word] |= bit;
                 self.order.push(target);
+                self.parents.push(u64::from(code) << 32 | from);
             }
         }
         false
@@ -162,32 +181,39 @@ impl<'g> Reach<'g> {
 
     /// Whether the last traversal reached `node`.
     pub fn reached(&self, node: NodeIndex) -> bool {
-        self.visits[node as usize] >> GENERATION_SHIFT == self.generation
+        self.seen[node as usize / 64] & 1 << (node % 64) != 0
     }
 
     /// The path of the last traversal from its start to `node` (empty when
-    /// not reached).
+    /// not reached). Finding `node` costs a pass over what was reached:
+    /// for the path of every reached node, use [`Reach::path_at`].
     pub fn path_to(&self, node: NodeIndex) -> Vec<Step> {
         if !self.reached(node) {
             return Vec::new();
         }
+        self.order
+            .iter()
+            .position(|&reached| reached == node)
+            .map_or_else(Vec::new, |position| self.path_at(position))
+    }
+
+    /// The path of the last traversal from its start to the node at
+    /// `position` in its order (what [`Reach::from`] returned); empty when
+    /// there is no such position.
+    pub fn path_at(&self, position: usize) -> Vec<Step> {
         let mut steps = Vec::new();
-        let mut current = node;
-        loop {
-            let visit = self.visits[current as usize];
-            let parent = visit as NodeIndex;
-            if parent == NONE {
-                steps.push(Step {
-                    node: current,
-                    via: None,
-                });
+        let mut at = position;
+        while let (Some(&node), Some(&parent)) = (self.order.get(at), self.parents.get(at)) {
+            let from = parent as u32;
+            if from == u32::MAX {
+                steps.push(Step { node, via: None });
                 break;
             }
             steps.push(Step {
-                node: current,
-                via: Some(kind_of((visit >> 32) as u8)),
+                node,
+                via: Some(kind_of((parent >> 32) as u8)),
             });
-            current = parent;
+            at = from as usize;
         }
         steps.reverse();
         steps
@@ -370,6 +396,41 @@ mod tests {
         assert!(!reach.reached(key));
         assert_eq!(reach.from(key, 3).len(), 3);
         assert!(reach.truncated());
+    }
+
+    #[test]
+    fn every_reached_node_has_its_path_by_position_and_traversals_forget_each_other() {
+        let graph = chain();
+        let mut reach = Reach::new(&graph);
+        let key = graph.find("key").expect("key");
+        let order = reach.from(key, 100).to_vec();
+        for (at, &node) in order.iter().enumerate() {
+            let path = reach.path_at(at);
+            assert_eq!(path.first().map(|s| s.node), Some(key));
+            assert_eq!(path.last().map(|s| s.node), Some(node));
+            assert_eq!(path, reach.path_to(node));
+            for pair in path.windows(2) {
+                let (targets, kinds) = graph.outgoing(pair[0].node);
+                assert!(
+                    targets
+                        .iter()
+                        .zip(kinds)
+                        .any(|(&t, &k)| t == pair[1].node && Some(kind_of(k)) == pair[1].via),
+                    "each step follows an edge of its kind"
+                );
+            }
+        }
+        assert!(reach.path_at(order.len()).is_empty());
+        // A later traversal from elsewhere knows nothing of this one.
+        let other = graph.find("other-key").expect("other key");
+        assert_eq!(reach.from(other, 100), [other]);
+        assert!(
+            order
+                .iter()
+                .filter(|&&n| n != other)
+                .all(|&n| !reach.reached(n))
+        );
+        assert!(reach.path_to(key).is_empty());
     }
 
     #[test]

@@ -71,7 +71,7 @@ impl Store {
         let records = self.query_records("", [])?;
         let mut nodes: BTreeMap<String, u64> = BTreeMap::new();
         self.for_each_row(
-            "SELECT scan_id, count(*) FROM nodes GROUP BY scan_id",
+            "SELECT scan_id, count(*) FROM node_rows GROUP BY scan_id",
             [],
             |row| {
                 nodes.insert(row.get(0)?, row.get::<_, i64>(1)?.unsigned_abs());
@@ -190,12 +190,16 @@ impl Store {
             },
         )?;
         self.for_each_row(
-            "SELECT src, kind, dst, attributes::VARCHAR FROM edges WHERE scan_id = ?",
+            "SELECT coalesce(e.details->>'src', s.id), e.kind_code, coalesce(e.details->>'dst', d.id), \
+             coalesce(e.details->'attributes', '{}')::VARCHAR FROM edge_rows e \
+             LEFT JOIN node_rows s ON s.scan_id = e.scan_id AND s.idx = e.src_idx \
+             LEFT JOIN node_rows d ON d.scan_id = e.scan_id AND d.idx = e.dst_idx \
+             WHERE e.scan_id = ?1 ORDER BY e.rowid",
             [scan_id.clone()],
             |row| {
-                let kind: String = row.get(1)?;
-                let Some(kind) = EdgeKind::parse(&kind) else {
-                    problems.push(format!("unknown edge kind {kind}"));
+                let code: u8 = row.get(1)?;
+                let Some(&kind) = EdgeKind::ALL.get(usize::from(code)) else {
+                    problems.push(format!("unknown edge kind code {code}"));
                     return Ok(());
                 };
                 let mut edge = Edge::new(

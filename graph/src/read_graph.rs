@@ -3,13 +3,13 @@
 //! edges as index pairs, so no id is hashed twice.
 
 use duckdb::arrow::{
-    array::{Array, Int32Array, Int64Array, StringArray, UInt8Array},
+    array::{Array, Int32Array, Int64Array, StringArray, UInt8Array, UInt16Array},
     record_batch::RecordBatch,
 };
 use nhiscope_model::{EdgeKind, NodeKind, ScanId};
 
 use crate::{
-    Graph, GraphBuilder, NodeFacts, Store, StoreError, build::graph_of, compact::kind_code,
+    Graph, GraphBuilder, NodeFacts, Store, StoreError, build::graph_of, compact::node_kind_of,
 };
 
 /// One node analysis as stored, for the CLI.
@@ -38,22 +38,17 @@ enum EdgeLoadError {
     Columns,
 }
 
-/// The edges of graph scan `scan_id` as index pairs with kind codes (the
-/// kind mapped to its code by DuckDB, so no kind text crosses over).
+/// The edges of graph scan `scan_id` as index pairs with kind codes.
 fn load_edges(
     conn: &duckdb::Connection,
     scan_id: &str,
 ) -> Result<Vec<(u32, u32, u8)>, EdgeLoadError> {
-    let cases: String = EdgeKind::ALL
-        .iter()
-        .map(|kind| format!(" WHEN '{}' THEN {}", kind.as_str(), kind_code(*kind)))
-        .collect();
     let mut edges = Vec::new();
     let mut statement = conn
-        .prepare(&format!(
-            "SELECT src_idx, dst_idx, (CASE kind{cases} END)::INTEGER FROM edges \
-             WHERE scan_id = ? AND src_idx IS NOT NULL AND dst_idx IS NOT NULL"
-        ))
+        .prepare(
+            "SELECT src_idx, dst_idx, kind_code FROM edge_rows \
+             WHERE scan_id = ? AND src_idx IS NOT NULL AND dst_idx IS NOT NULL",
+        )
         .map_err(EdgeLoadError::Database)?;
     let batches = statement
         .query_arrow([scan_id])
@@ -62,18 +57,22 @@ fn load_edges(
         let (Some(from), Some(to), Some(codes)) = (
             column::<Int32Array>(&batch, 0),
             column::<Int32Array>(&batch, 1),
-            column::<Int32Array>(&batch, 2),
+            column::<UInt8Array>(&batch, 2),
         ) else {
             return Err(EdgeLoadError::Columns);
         };
-        if codes.null_count() > 0 {
+        if codes
+            .values()
+            .iter()
+            .any(|code| usize::from(*code) >= EdgeKind::ALL.len())
+        {
             return Err(EdgeLoadError::UnknownKind);
         }
         edges.extend((0..batch.num_rows()).map(|row| {
             (
                 u32::try_from(from.value(row)).unwrap_or(u32::MAX),
                 u32::try_from(to.value(row)).unwrap_or(u32::MAX),
-                u8::try_from(codes.value(row)).unwrap_or(u8::MAX),
+                codes.value(row),
             )
         }));
     }
@@ -92,12 +91,10 @@ enum NodeRange {
 }
 
 /// The nodes of graph scan `scan_id` in `range` as Arrow batches: index,
-/// id, name, kind code (`cases`, from `Store::node_kinds`), flags, created
-/// and last used.
+/// id, name, kind code, flags, created and last used.
 fn node_batches(
     conn: &duckdb::Connection,
     scan_id: &str,
-    cases: &str,
     range: NodeRange,
 ) -> duckdb::Result<Vec<RecordBatch>> {
     let (range, order) = match range {
@@ -106,9 +103,9 @@ fn node_batches(
         NodeRange::AllSorted => (String::new(), " ORDER BY idx"),
     };
     let mut statement = conn.prepare(&format!(
-        "SELECT idx, id, name, (CASE{cases} END)::INTEGER, coalesce(graph_flags, 0), \
+        "SELECT idx, id, name, kind_code, coalesce(graph_flags, 0), \
          epoch(created_at)::BIGINT, epoch(last_used_at)::BIGINT \
-         FROM nodes WHERE scan_id = ? AND idx IS NOT NULL{range}{order}"
+         FROM node_rows WHERE scan_id = ? AND idx IS NOT NULL{range}{order}"
     ))?;
     Ok(statement.query_arrow([scan_id])?.collect())
 }
@@ -122,7 +119,7 @@ impl Store {
     /// from the stored indices; older scans are rebuilt from their inventory.
     pub fn load_graph(&self, scan: &ScanId) -> Result<Graph, StoreError> {
         let scan_id = scan.to_string();
-        let (kinds, cases, indexed) = self.node_kinds(&scan_id)?;
+        let (kinds, indexed) = self.node_kinds(&scan_id)?;
         if indexed == 0 {
             let inventory = self.load_inventory(scan)?;
             return Ok(graph_of(&inventory, &[]));
@@ -133,14 +130,14 @@ impl Store {
         let half = indexed / 2;
         let other_conn = self.conn.try_clone().map_err(|e| self.database(&e))?;
         let (first, rest) = std::thread::scope(|scope| {
-            let (scan_ref, cases_ref) = (&scan_id, &cases);
+            let scan_ref = &scan_id;
             let rest = scope.spawn(move || {
                 let edges = load_edges(&other_conn, scan_ref)?;
-                let tail = node_batches(&other_conn, scan_ref, cases_ref, NodeRange::From(half))
+                let tail = node_batches(&other_conn, scan_ref, NodeRange::From(half))
                     .map_err(EdgeLoadError::Database)?;
                 Ok::<_, EdgeLoadError>((edges, tail))
             });
-            let first = node_batches(&self.conn, &scan_id, &cases, NodeRange::Before(half))
+            let first = node_batches(&self.conn, &scan_id, NodeRange::Before(half))
                 .map_err(|e| self.database(&e))
                 .and_then(|batches| {
                     let mut builder = GraphBuilder::with_capacity(indexed, 0);
@@ -169,7 +166,7 @@ impl Store {
             // Nodes are stored in index order; when that does not hold
             // (a store rewritten by hand), they are read again, sorted.
             None => {
-                let batches = node_batches(&self.conn, &scan_id, &cases, NodeRange::AllSorted)
+                let batches = node_batches(&self.conn, &scan_id, NodeRange::AllSorted)
                     .map_err(|e| self.database(&e))?;
                 let mut builder = GraphBuilder::with_capacity(indexed, 0);
                 self.add_nodes(&mut builder, &batches, &kinds, scan, true)?;
@@ -185,38 +182,31 @@ impl Store {
             .map_err(|message| self.corrupt(format!("scan {scan}: {message}")))
     }
 
-    /// The node kinds of a graph scan, the SQL `CASE` arms that turn a
-    /// node's kind and type into its kind's position in that list, and how
-    /// many nodes have an index (none: a scan stored without its graph).
-    fn node_kinds(&self, scan_id: &str) -> Result<(Vec<NodeKind>, String, usize), StoreError> {
+    /// The node kinds of a graph scan by stored code, and how many nodes
+    /// have an index (none: a scan stored without its graph).
+    fn node_kinds(&self, scan_id: &str) -> Result<(Vec<Option<NodeKind>>, usize), StoreError> {
         let mut statement = self
             .conn
             .prepare(
-                "SELECT kind, type, count(*) FROM nodes \
-                 WHERE scan_id = ? AND idx IS NOT NULL GROUP BY ALL ORDER BY 1, 2",
+                "SELECT kind_code, count(*) FROM node_rows \
+                 WHERE scan_id = ? AND idx IS NOT NULL GROUP BY ALL ORDER BY 1",
             )
             .map_err(|e| self.database(&e))?;
-        let pairs: Vec<(String, String, i64)> = statement
-            .query_map([scan_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        let codes: Vec<(u16, i64)> = statement
+            .query_map([scan_id], |row| Ok((row.get(0)?, row.get(1)?)))
             .and_then(|rows| rows.collect())
             .map_err(|e| self.database(&e))?;
-        let indexed = pairs
+        let indexed = codes
             .iter()
-            .map(|(_, _, count)| usize::try_from(*count).unwrap_or(0))
+            .map(|(_, count)| usize::try_from(*count).unwrap_or(0))
             .sum();
-        let mut kinds = Vec::with_capacity(pairs.len());
-        let mut cases = String::new();
-        for (code, (class, type_name, _)) in pairs.iter().enumerate() {
-            let kind = NodeKind::parse(class, type_name)
-                .ok_or_else(|| self.corrupt(format!("unknown node kind {class}/{type_name}")))?;
-            kinds.push(kind);
-            cases.push_str(&format!(
-                " WHEN kind = '{}' AND type = '{}' THEN {code}",
-                class.replace('\'', "''"),
-                type_name.replace('\'', "''")
-            ));
+        let mut kinds = vec![None; codes.last().map_or(0, |(code, _)| usize::from(*code) + 1)];
+        for (code, _) in codes {
+            let kind = node_kind_of(code)
+                .ok_or_else(|| self.corrupt(format!("unknown node kind code {code}")))?;
+            kinds[usize::from(code)] = Some(kind);
         }
-        Ok((kinds, cases, indexed))
+        Ok((kinds, indexed))
     }
 
     /// Adds the nodes of `batches` (from [`node_batches`]) to `builder`;
@@ -226,7 +216,7 @@ impl Store {
         &self,
         builder: &mut GraphBuilder,
         batches: &[RecordBatch],
-        kinds: &[NodeKind],
+        kinds: &[Option<NodeKind>],
         scan: &ScanId,
         sorted: bool,
     ) -> Result<bool, StoreError> {
@@ -235,13 +225,10 @@ impl Store {
                 column::<Int32Array>(batch, 0),
                 column::<StringArray>(batch, 1),
                 column::<StringArray>(batch, 2),
-                column::<Int32Array>(batch, 3),
+                column::<UInt16Array>(batch, 3),
             ) else {
                 return Err(self.corrupt("the nodes table has unexpected column types"));
             };
-            if codes.null_count() > 0 {
-                return Err(self.corrupt("a node has an unknown kind"));
-            }
             let flags = column::<UInt8Array>(batch, 4);
             let created = column::<Int64Array>(batch, 5);
             let used = column::<Int64Array>(batch, 6);
@@ -257,11 +244,12 @@ impl Store {
                     }
                     return Ok(false);
                 }
-                let kind = usize::try_from(codes.value(row))
-                    .ok()
-                    .and_then(|code| kinds.get(code))
+                let kind = kinds
+                    .get(usize::from(codes.value(row)))
+                    .copied()
+                    .flatten()
                     .ok_or_else(|| self.corrupt("a node has an unknown kind"))?;
-                let mut facts = NodeFacts::of(*kind);
+                let mut facts = NodeFacts::of(kind);
                 facts.flags = flags.map_or(0, |f| f.value(row));
                 let time = |array: Option<&Int64Array>| {
                     array

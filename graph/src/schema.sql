@@ -1,4 +1,4 @@
--- The nhiscope store, schema version 2 (migrations/ upgrades older stores).
+-- The nhiscope store, schema version 3 (migrations/ upgrades older stores).
 --
 -- Every table but schema_version is keyed by scan: a scan is written whole, in
 -- one transaction, and never changed afterwards. All timestamps are UTC.
@@ -35,37 +35,34 @@ CREATE TABLE skipped (
     size      BIGINT
 );
 
-CREATE TABLE nodes (
-    scan_id            VARCHAR NOT NULL,
-    id                 VARCHAR NOT NULL,
-    kind               VARCHAR NOT NULL, -- workload | identity | credential | permission | resource | owner | source
-    type               VARCHAR NOT NULL, -- access_key, iam_role, pod, ...
-    name               VARCHAR NOT NULL,
-    provider           VARCHAR NOT NULL,
-    native_id          VARCHAR,
-    scope              VARCHAR,
-    collector          VARCHAR NOT NULL,
-    created_at         TIMESTAMP,
-    last_used_at       TIMESTAMP,
-    expires_at         TIMESTAMP,
-    rotated_at         TIMESTAMP,
-    labels             JSON NOT NULL,
-    attributes         JSON NOT NULL,
-    secret_fingerprint VARCHAR,          -- sha256 of the secret value, never the value
-    secret_preview     VARCHAR,
-    secret_length      BIGINT,
-    idx                INTEGER,          -- the node's index in the scan's access graph
-    graph_flags        UTINYINT          -- exposed 1, admin 2, crown jewel 4, live 8, inactive 16, long-lived 32
+-- Nodes as stored; the view `nodes` (views.sql) shows them with every
+-- detail as its own column. A node's details that are empty or default
+-- (no native id, scope, expiry, rotation, labels, attributes or secret) are
+-- not stored at all, so a large estate costs a few columns per node.
+CREATE TABLE node_rows (
+    scan_id      VARCHAR NOT NULL,
+    idx          INTEGER,          -- the node's index in the scan's access graph
+    id           VARCHAR NOT NULL,
+    kind_code    USMALLINT NOT NULL, -- class position * 256 + type position (the view decodes it)
+    name         VARCHAR NOT NULL,
+    provider     VARCHAR NOT NULL,
+    collector    VARCHAR NOT NULL,
+    created_at   TIMESTAMP,
+    last_used_at TIMESTAMP,
+    graph_flags  UTINYINT,         -- exposed 1, admin 2, crown jewel 4, live 8, inactive 16, long-lived 32
+    details      JSON              -- {native_id, scope, expires_at, rotated_at (epoch microseconds), labels,
+                                   --  attributes, secret_fingerprint, secret_preview, secret_length}; NULL: none
 );
 
-CREATE TABLE edges (
-    scan_id    VARCHAR NOT NULL,
-    src        VARCHAR NOT NULL,
-    kind       VARCHAR NOT NULL, -- uses | authenticates_as | holds | can_assume | ...
-    dst        VARCHAR NOT NULL,
-    attributes JSON NOT NULL,
-    src_idx    INTEGER,          -- nodes.idx of src and dst; NULL when an endpoint is not a node
-    dst_idx    INTEGER
+-- Edges as stored, by node index; the view `edges` adds the ids.
+CREATE TABLE edge_rows (
+    scan_id   VARCHAR NOT NULL,
+    src_idx   INTEGER,
+    kind_code UTINYINT NOT NULL, -- position in the edge kinds (the view decodes it)
+    dst_idx   INTEGER,
+    details   JSON               -- {src, dst: an end's id when it cannot be found by index (not a
+                                 --  stored node, or a scan stored without its graph), attributes};
+                                 -- NULL: none
 );
 
 CREATE TABLE findings (
@@ -90,17 +87,19 @@ CREATE TABLE findings (
     risk                 INTEGER           -- 0-100: the risk of the riskiest node it is about
 );
 
--- The graph analyses of each scan: one row per identity and credential.
-CREATE TABLE node_analysis (
-    scan_id         VARCHAR   NOT NULL,
-    node_id         VARCHAR   NOT NULL,
-    idx             INTEGER   NOT NULL,
-    risk            INTEGER   NOT NULL, -- 0-100
-    factors         VARCHAR[] NOT NULL, -- exposed, exposed-live, admin, crown-jewel, wide-reach, ...
-    reach           INTEGER   NOT NULL, -- nodes reachable over access edges (itself included)
-    reach_truncated BOOLEAN   NOT NULL, -- reach stopped at the limit: the true count is larger
-    target          VARCHAR,            -- the nearest admin-equivalent or crown-jewel node
-    distance        INTEGER             -- edges to it
+-- The graph analyses of each scan, one row per identity and credential, by
+-- node index; the view `node_analysis` adds ids and factor names.
+CREATE TABLE analysis_rows (
+    scan_id         VARCHAR  NOT NULL,
+    idx             INTEGER  NOT NULL,
+    risk            INTEGER  NOT NULL, -- 0-100
+    factor_bits     INTEGER  NOT NULL, -- the factors (analysis::FACTORS), one bit each
+    reach           INTEGER  NOT NULL, -- nodes reachable over access edges (itself included)
+    reach_truncated BOOLEAN  NOT NULL, -- reach stopped at the limit: the true count is larger
+    target_idx      INTEGER,           -- the nearest admin-equivalent or crown-jewel node
+    distance        INTEGER,           -- edges to it
+    node_ref        VARCHAR,           -- the node's id when it is not a stored node
+    target_ref      VARCHAR            -- the target's id when it is not a stored node
 );
 
 -- Paths from exposed or long-lived credentials to their nearest high-value target.

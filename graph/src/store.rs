@@ -7,21 +7,63 @@ use duckdb::{AccessMode, Config, Connection, OptionalExt};
 use crate::{StoreError, error::one_line};
 
 /// The schema this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Where the store lives unless `--db` says otherwise.
 pub const DEFAULT_STORE_PATH: &str = ".nhiscope/nhiscope.duckdb";
 
 const SCHEMA: &str = include_str!("schema.sql");
 
-/// Views over the latest scan, recreated whenever the store is opened for
-/// writing.
+/// The views (`nodes`, `edges`, `node_analysis` over the stored rows, and
+/// the latest scan's), recreated whenever the store is opened for writing.
 const VIEWS: &str = include_str!("views.sql");
 
 /// Upgrades, in order: `(from version, SQL)`. Each runs in the same
 /// transaction as the version bump, so a failed upgrade leaves the store as
 /// it was.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/1-to-2.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/1-to-2.sql")),
+    (2, include_str!("migrations/2-to-3.sql")),
+];
+
+/// `sql` with `{FACTOR_NAMES}` replaced by the risk factors' names as a
+/// SQL list in bit order (a factor's position is its bit), and the code
+/// lists of [`crate::compact::code_lists_sql`] filled in.
+fn with_lists(sql: &str) -> String {
+    let mut names: Vec<(u16, &str)> = crate::analysis::FACTORS
+        .iter()
+        .map(|factor| (factor.bit, factor.name))
+        .collect();
+    names.sort_unstable();
+    debug_assert!(
+        names
+            .iter()
+            .enumerate()
+            .all(|(position, (bit, _))| *bit == 1 << position),
+        "factor bits are 1, 2, 4, ... in order"
+    );
+    let list: Vec<String> = names.iter().map(|(_, name)| format!("'{name}'")).collect();
+    let mut sql = sql.replace("{FACTOR_NAMES}", &format!("[{}]", list.join(", ")));
+    for (placeholder, list) in crate::compact::code_lists_sql() {
+        sql = sql.replace(placeholder, &list);
+    }
+    sql
+}
+
+/// SQL for the class name (`identity`, ...) of the node whose
+/// `node_rows.kind_code` is the expression `code`, for readers that query
+/// `node_rows` directly rather than the `nodes` view.
+pub fn node_class_sql(code: &str) -> String {
+    let [(_, classes), _, _] = crate::compact::code_lists_sql();
+    format!("({classes}[(({code}) >> 8) + 1])")
+}
+
+/// SQL for the type name (`access_key`, ...) of the node whose
+/// `node_rows.kind_code` is the expression `code` (see [`node_class_sql`]).
+pub fn node_type_sql(code: &str) -> String {
+    let [_, (_, types), _] = crate::compact::code_lists_sql();
+    format!("({types}[(({code}) >> 8) + 1][(({code}) & 255) + 1])")
+}
 
 /// The DuckDB file holding every scan. One process writes at a time (DuckDB
 /// locks the file); readers open it read-only.
@@ -55,7 +97,7 @@ impl Store {
             }
             store
                 .conn
-                .execute_batch(VIEWS)
+                .execute_batch(&with_lists(VIEWS))
                 .map_err(|error| store.database(&error))?;
             return Ok(store);
         }
@@ -72,7 +114,7 @@ impl Store {
         };
         let tx = conn.transaction().map_err(database)?;
         tx.execute_batch(SCHEMA).map_err(database)?;
-        tx.execute_batch(VIEWS).map_err(database)?;
+        tx.execute_batch(&with_lists(VIEWS)).map_err(database)?;
         tx.execute(
             "INSERT INTO schema_version (version, written_by) VALUES (?, ?)",
             duckdb::params![
@@ -129,7 +171,7 @@ impl Store {
         };
         let tx = self.conn.transaction().map_err(database)?;
         for (from, sql) in MIGRATIONS.iter().filter(|(from, _)| *from >= version) {
-            tx.execute_batch(sql).map_err(database)?;
+            tx.execute_batch(&with_lists(sql)).map_err(database)?;
             tracing::info!(path = %path.display(), from, to = from + 1, "upgraded the store");
         }
         tx.execute(

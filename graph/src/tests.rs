@@ -294,7 +294,7 @@ fn another_schema_version_is_refused_untouched() {
         assert!(matches!(error, StoreError::SchemaVersion { found: 99, .. }));
         let text = error.to_string();
         assert!(
-            text.contains("has schema version 99 and this nhiscope reads version 2")
+            text.contains("has schema version 99 and this nhiscope reads version 3")
                 && text.contains("nhiscope 9.0.0")
                 && !text.contains('\n'),
             "{text}"
@@ -349,6 +349,50 @@ fn stored_graph(path: &std::path::Path) -> (Store, crate::Graph, crate::Analysis
 }
 
 #[test]
+fn a_scan_stored_with_its_graph_reads_back_the_same_inventory() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, graph, analysis, written) = stored_graph(&dir.path().join("store.duckdb"));
+    // The inventory's dangling edge points at a node that is not in the
+    // graph: its row keeps both ends by id.
+    assert_eq!(graph.dangling_edges(), 1);
+    assert_eq!(
+        store.load_inventory(&written.id).expect("loads"),
+        inventory()
+    );
+    let rows: Vec<(String, String, String)> = {
+        let mut statement = store
+            .conn
+            .prepare("SELECT src, kind, dst FROM edges ORDER BY ALL")
+            .expect("prepares");
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .and_then(|rows| rows.collect())
+            .expect("reads")
+    };
+    let mut expected: Vec<(String, String, String)> = inventory()
+        .edges()
+        .map(|e| {
+            (
+                e.from.to_string(),
+                e.kind.as_str().to_string(),
+                e.to.to_string(),
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(rows, expected);
+    let analysed: i64 = store
+        .conn
+        .query_row(
+            "SELECT count(*) FROM node_analysis WHERE node_id IS NOT NULL",
+            [],
+            |row| row.get(0),
+        )
+        .expect("counts");
+    assert_eq!(analysed, analysis.scores.len() as i64);
+}
+
+#[test]
 fn the_graph_and_its_analyses_are_stored_and_reloaded() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("store.duckdb");
@@ -393,8 +437,8 @@ fn a_graph_reloads_from_rows_out_of_order_and_a_damaged_index_is_named() {
     store
         .conn
         .execute_batch(
-            "CREATE TABLE shuffled AS SELECT * FROM nodes ORDER BY idx DESC; \
-             DELETE FROM nodes; INSERT INTO nodes SELECT * FROM shuffled; DROP TABLE shuffled;",
+            "CREATE TABLE shuffled AS SELECT * FROM node_rows ORDER BY idx DESC; \
+             DELETE FROM node_rows; INSERT INTO node_rows SELECT * FROM shuffled; DROP TABLE shuffled;",
         )
         .expect("rewrites");
     let reloaded = store.load_graph(&written.id).expect("reloads");
@@ -407,7 +451,7 @@ fn a_graph_reloads_from_rows_out_of_order_and_a_damaged_index_is_named() {
     // Two nodes with one index: named, not a panic or a wrong graph.
     store
         .conn
-        .execute_batch("UPDATE nodes SET idx = 0 WHERE idx = 1")
+        .execute_batch("UPDATE node_rows SET idx = 0 WHERE idx = 1")
         .expect("damages");
     let error = store.load_graph(&written.id).expect_err("damaged");
     assert!(error.to_string().contains("not dense"), "{error}");
@@ -445,4 +489,111 @@ fn a_schema_1_store_is_upgraded_and_keeps_its_scans() {
         .query_row("SELECT version FROM schema_version", [], |row| row.get(0))
         .expect("a version");
     assert_eq!(version, crate::SCHEMA_VERSION);
+}
+
+#[test]
+fn a_schema_2_store_is_upgraded_and_its_views_show_the_same_rows() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("old.duckdb");
+    let scan = "0193a5f0-0000-7000-8000-000000000000";
+    {
+        let conn = duckdb::Connection::open(&path).expect("opens");
+        conn.execute_batch(include_str!("testdata/schema-v1.sql"))
+            .expect("the old schema");
+        conn.execute_batch(include_str!("migrations/1-to-2.sql"))
+            .expect("schema 2");
+        conn.execute_batch(&format!(
+            "INSERT INTO schema_version VALUES (2, 'nhiscope 0.1.0'); \
+             INSERT INTO scans VALUES ('{scan}', 1, TIMESTAMP '2026-11-01 10:00:00', \
+               TIMESTAMP '2026-11-01 10:00:01', '0.1.0', 'complete', '[]'); \
+             INSERT INTO nodes VALUES \
+               ('{scan}', 'aws:iam_user:arn:aws:iam::1:user/ci', 'identity', 'iam_user', 'ci', 'aws', \
+                'AIDA1', '1', 'aws', TIMESTAMP '2025-01-01 00:00:00', NULL, TIMESTAMP '2027-01-01 00:00:00', NULL, \
+                '{{\"team\":\"ci\"}}', '{{\"path\":\"/\"}}', NULL, NULL, NULL, 0, 2), \
+               ('{scan}', 'aws:access_key:AKIA1', 'credential', 'access_key', 'AKIA1', 'aws', \
+                NULL, NULL, 'files', NULL, NULL, NULL, NULL, '{{}}', '{{}}', 'ab12', 'AKIA****', 20, 1, 1); \
+             INSERT INTO edges VALUES \
+               ('{scan}', 'aws:access_key:AKIA1', 'authenticates_as', 'aws:iam_user:arn:aws:iam::1:user/ci', '{{}}', 1, 0), \
+               ('{scan}', 'aws:iam_user:arn:aws:iam::1:user/ci', 'can_assume', 'aws:iam_role:arn:aws:iam::1:role/stub', \
+                '{{\"via\":\"trust\"}}', 0, 2); \
+             INSERT INTO node_analysis VALUES \
+               ('{scan}', 'aws:access_key:AKIA1', 1, 80, ['exposed', 'admin'], 3, false, \
+                'aws:iam_role:arn:aws:iam::1:role/stub', 2), \
+               ('{scan}', 'aws:iam_role:arn:aws:iam::1:role/stub', 2, 10, [], 1, false, NULL, NULL);"
+        ))
+        .expect("a schema 2 scan");
+    }
+    let text = |conn: &duckdb::Connection, sql: &str| -> Vec<String> {
+        let mut statement = conn.prepare(sql).expect("prepares");
+        statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .and_then(|rows| rows.collect())
+            .expect("reads")
+    };
+    let columns = |table: &str| {
+        format!(
+            "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = '{table}'"
+        )
+    };
+    let (before_nodes, before_edges, before_analysis, before_columns) = {
+        let conn = duckdb::Connection::open(&path).expect("opens");
+        (
+            text(&conn, "SELECT nodes::VARCHAR FROM nodes ORDER BY id"),
+            text(&conn, "SELECT edges::VARCHAR FROM edges ORDER BY src, dst"),
+            text(
+                &conn,
+                "SELECT node_analysis::VARCHAR FROM node_analysis ORDER BY node_id",
+            ),
+            ["nodes", "edges", "node_analysis"].map(|table| text(&conn, &columns(table))),
+        )
+    };
+    let store = Store::open_or_create(&path).expect("upgrades");
+    assert_eq!(
+        text(&store.conn, "SELECT nodes::VARCHAR FROM nodes ORDER BY id"),
+        before_nodes
+    );
+    assert_eq!(
+        text(
+            &store.conn,
+            "SELECT edges::VARCHAR FROM edges ORDER BY src, dst"
+        ),
+        before_edges
+    );
+    assert_eq!(
+        text(
+            &store.conn,
+            "SELECT node_analysis::VARCHAR FROM node_analysis ORDER BY node_id"
+        ),
+        before_analysis
+    );
+    assert_eq!(
+        ["nodes", "edges", "node_analysis"].map(|table| text(&store.conn, &columns(table))),
+        before_columns
+    );
+    // Only what cannot be found by index is kept as text.
+    let refs = text(
+        &store.conn,
+        "SELECT concat_ws('|', src, dst, node_ref, target_ref) FROM \
+         (SELECT details->>'src' AS src, details->>'dst' AS dst, NULL AS node_ref, NULL AS target_ref \
+          FROM edge_rows UNION ALL SELECT NULL, NULL, node_ref, target_ref FROM analysis_rows) ORDER BY 1",
+    );
+    assert_eq!(
+        refs,
+        [
+            "",
+            "aws:iam_role:arn:aws:iam::1:role/stub",
+            "aws:iam_role:arn:aws:iam::1:role/stub",
+            "aws:iam_role:arn:aws:iam::1:role/stub"
+        ]
+    );
+    let id = ScanId::parse(scan).expect("a scan id");
+    let score = store
+        .score(&id, "aws:access_key:AKIA1")
+        .expect("reads")
+        .expect("a score");
+    assert_eq!(score.factors, ["exposed", "admin"]);
+    assert_eq!(
+        score.target.as_deref(),
+        Some("aws:iam_role:arn:aws:iam::1:role/stub")
+    );
 }

@@ -9,12 +9,11 @@ use nhiscope_model::{Finding, Inventory, Location, NodeId, ScanRecord};
 
 use crate::{
     Analysis, Graph, NodeIndex, Store, StoreError,
-    analysis::factor_names,
     columns::{
-        ANALYSIS_STAGING, AnalysisRow, EdgeRow, NodeRow, PathRow, append_analysis, append_edges,
-        append_nodes, append_paths,
+        AnalysisRow, EdgeRow, NodeRow, PathRow, append_analysis, append_edges, append_nodes,
+        append_paths,
     },
-    compact::kind_of,
+    compact::{kind_code, node_kind_code},
 };
 
 /// The access graph of a scan and what the analyses concluded, stored with it.
@@ -74,60 +73,48 @@ impl Store {
         let number = write_record(&tx, record).map_err(database)?;
         let scan_id = record.id.to_string();
         let graph = results.graph;
-        let mut nodes = tx.appender("nodes").map_err(database)?;
+        // Every node of a synthetic estate is stored, with no details.
         append_nodes(
-            &mut nodes,
+            &tx,
             &scan_id,
+            &["details"],
             graph.nodes().map(|node| {
                 let id = graph.id(node);
                 let facts = graph.facts(node);
                 let provider = id.split(':').next().unwrap_or(id);
                 NodeRow {
+                    idx: Some(node as i32),
                     id,
-                    class: facts.kind.class_name(),
-                    type_name: facts.kind.type_name(),
+                    kind_code: node_kind_code(facts.kind),
                     name: graph.name(node),
                     provider,
-                    native_id: None,
-                    scope: None,
                     collector: "synthetic",
                     times: [
                         seconds_to_micros(facts.created_at),
                         seconds_to_micros(facts.last_used_at),
-                        None,
-                        None,
                     ],
-                    labels: "{}",
-                    attributes: "{}",
-                    secret: None,
-                    idx: Some(node as i32),
                     flags: Some(facts.flags),
+                    details: None,
                 }
             }),
         )
         .map_err(database)?;
-        nodes.flush().map_err(database)?;
-        drop(nodes);
-        let mut edges = tx.appender("edges").map_err(database)?;
         append_edges(
-            &mut edges,
+            &tx,
             &scan_id,
+            &["details"],
             graph.nodes().flat_map(|from| {
                 let (targets, kinds) = graph.outgoing(from);
                 targets.iter().zip(kinds).map(move |(&to, &code)| EdgeRow {
-                    from: graph.id(from),
-                    kind: kind_of(code).as_str(),
-                    to: graph.id(to),
-                    attributes: "{}",
                     from_idx: Some(from as i32),
+                    kind_code: code,
                     to_idx: Some(to as i32),
+                    details: None,
                 })
             }),
         )
         .map_err(database)?;
-        edges.flush().map_err(database)?;
-        drop(edges);
-        write_analysis(&tx, &scan_id, results).map_err(database)?;
+        write_analysis(&tx, &scan_id, results, None).map_err(database)?;
         let mut appender = tx.appender("findings").map_err(database)?;
         for finding in findings {
             append_finding(&mut appender, &scan_id, &finding).map_err(database)?;
@@ -205,76 +192,83 @@ fn write_all(
             .map(|idx| idx as i32)
     };
 
-    let mut nodes = tx.appender("nodes")?;
-    let texts: Vec<(String, String)> = inventory
-        .nodes()
-        .map(|node| (json(&node.labels), json(&node.attributes)))
-        .collect();
+    // Graph nodes that are not inventory nodes (stubs for ids that edges
+    // name) are not stored: rows that point at them keep their ids.
+    let mut stored = vec![false; graph.map_or(0, |results| results.graph.node_count())];
+    let details: Vec<Option<String>> = inventory.nodes().map(node_details).collect();
     append_nodes(
-        &mut nodes,
+        tx,
         &scan_id,
-        inventory
-            .nodes()
-            .zip(&texts)
-            .map(|(node, (labels, attributes))| {
-                let idx = index(&node.id);
-                NodeRow {
-                    id: node.id.as_str(),
-                    class: node.kind.class_name(),
-                    type_name: node.kind.type_name(),
-                    name: &node.name,
-                    provider: &node.provider,
-                    native_id: node.native_id.as_deref(),
-                    scope: node.scope.as_deref(),
-                    collector: &node.collector,
-                    times: [
-                        node.timestamps.created_at.map(|t| t.as_microsecond()),
-                        node.timestamps.last_used_at.map(|t| t.as_microsecond()),
-                        node.timestamps.expires_at.map(|t| t.as_microsecond()),
-                        node.timestamps.rotated_at.map(|t| t.as_microsecond()),
-                    ],
-                    labels,
-                    attributes,
-                    secret: node.secret.as_ref().map(|s| {
-                        (
-                            s.fingerprint().to_hex(),
-                            s.preview(),
-                            i64::try_from(s.len()).unwrap_or(i64::MAX),
-                        )
-                    }),
-                    idx,
-                    flags: idx.and(graph).map(|results| {
-                        results
-                            .graph
-                            .facts(idx.expect("checked") as NodeIndex)
-                            .flags
-                    }),
-                }
-            }),
-    )?;
-    nodes.flush()?;
-    drop(nodes);
-
-    let mut edges = tx.appender("edges")?;
-    let texts: Vec<String> = inventory.edges().map(|e| json(&e.attributes)).collect();
-    append_edges(
-        &mut edges,
-        &scan_id,
-        inventory.edges().zip(&texts).map(|(edge, attributes)| {
-            let (from_idx, to_idx) = (index(&edge.from), index(&edge.to));
-            let both = from_idx.is_some() && to_idx.is_some();
-            EdgeRow {
-                from: edge.from.as_str(),
-                kind: edge.kind.as_str(),
-                to: edge.to.as_str(),
-                attributes,
-                from_idx: from_idx.filter(|_| both),
-                to_idx: to_idx.filter(|_| both),
+        &[],
+        inventory.nodes().zip(&details).map(|(node, details)| {
+            let idx = index(&node.id);
+            if let Some(at) = idx.and_then(|at| stored.get_mut(at as usize)) {
+                *at = true;
+            }
+            NodeRow {
+                idx,
+                id: node.id.as_str(),
+                kind_code: node_kind_code(node.kind),
+                name: &node.name,
+                provider: &node.provider,
+                collector: &node.collector,
+                times: [
+                    node.timestamps.created_at.map(|t| t.as_microsecond()),
+                    node.timestamps.last_used_at.map(|t| t.as_microsecond()),
+                ],
+                flags: idx.and(graph).map(|results| {
+                    results
+                        .graph
+                        .facts(idx.expect("checked") as NodeIndex)
+                        .flags
+                }),
+                details: details.as_deref(),
             }
         }),
     )?;
-    edges.flush()?;
-    drop(edges);
+    let is_stored = |idx: Option<i32>| {
+        idx.and_then(|at| stored.get(at as usize).copied())
+            .unwrap_or(false)
+    };
+
+    let edges: Vec<(Option<i32>, Option<i32>, Option<String>)> = inventory
+        .edges()
+        .map(|edge| {
+            let (from_idx, to_idx) = (index(&edge.from), index(&edge.to));
+            let both = from_idx.is_some() && to_idx.is_some();
+            let (from_idx, to_idx) = (from_idx.filter(|_| both), to_idx.filter(|_| both));
+            let mut details = serde_json::Map::new();
+            if !is_stored(from_idx) {
+                details.insert("src".into(), edge.from.as_str().into());
+            }
+            if !is_stored(to_idx) {
+                details.insert("dst".into(), edge.to.as_str().into());
+            }
+            if !edge.attributes.is_empty() {
+                details.insert(
+                    "attributes".into(),
+                    serde_json::to_value(&edge.attributes).expect("attributes serialise"),
+                );
+            }
+            let details =
+                (!details.is_empty()).then(|| serde_json::Value::Object(details).to_string());
+            (from_idx, to_idx, details)
+        })
+        .collect();
+    append_edges(
+        tx,
+        &scan_id,
+        &[],
+        inventory
+            .edges()
+            .zip(&edges)
+            .map(|(edge, (from_idx, to_idx, details))| EdgeRow {
+                from_idx: *from_idx,
+                kind_code: kind_code(edge.kind),
+                to_idx: *to_idx,
+                details: details.as_deref(),
+            }),
+    )?;
 
     let mut findings = tx.appender("findings")?;
     for finding in inventory.findings() {
@@ -284,7 +278,7 @@ fn write_all(
     drop(findings);
 
     if let Some(results) = graph {
-        write_analysis(tx, &scan_id, results)?;
+        write_analysis(tx, &scan_id, results, Some(&stored))?;
     }
     Ok(u64::try_from(number).unwrap_or(0))
 }
@@ -301,36 +295,44 @@ pub(crate) fn path_json(graph: &Graph, steps: &[crate::Step]) -> String {
     serde_json::to_string(&steps).expect("JSON values serialise")
 }
 
+/// Writes the analysis rows and attack paths; `stored` says which graph
+/// nodes are stored nodes (the others' ids go in the rows), `None` that all
+/// are.
 fn write_analysis(
     tx: &Transaction<'_>,
     scan_id: &str,
     results: GraphResults<'_>,
+    stored: Option<&[bool]>,
 ) -> duckdb::Result<()> {
     let graph = results.graph;
-    let [create, insert, drop_staging] = ANALYSIS_STAGING;
-    tx.execute_batch(create)?;
-    let mut analysis = tx.appender("node_analysis_staging")?;
+    let reference = |node: NodeIndex| {
+        stored
+            .is_some_and(|stored| !stored.get(node as usize).copied().unwrap_or(false))
+            .then(|| graph.id(node))
+    };
+    let omit: &[&str] = if stored.is_none() {
+        &["node_ref", "target_ref"]
+    } else {
+        &[]
+    };
     append_analysis(
-        &mut analysis,
+        tx,
         scan_id,
+        omit,
         results.analysis.scores.iter().map(|score| AnalysisRow {
-            node_id: graph.id(score.node),
             idx: score.node as i32,
             risk: i32::from(score.risk),
-            factors: factor_names(score.factors),
+            factor_bits: i32::from(score.factors),
             reach: i32::try_from(score.reach).unwrap_or(i32::MAX),
             reach_truncated: score.reach_truncated,
-            target: score.target.map(|target| graph.id(target)),
+            target_idx: score.target.map(|target| target as i32),
             distance: score.distance.map(i32::from),
+            node_ref: reference(score.node),
+            target_ref: score.target.and_then(reference),
         }),
     )?;
-    analysis.flush()?;
-    drop(analysis);
-    tx.execute_batch(insert)?;
-    tx.execute_batch(drop_staging)?;
-    let mut paths = tx.appender("attack_paths")?;
     append_paths(
-        &mut paths,
+        tx,
         scan_id,
         results.analysis.paths.iter().map(|path| PathRow {
             source: graph.id(path.source),
@@ -338,9 +340,49 @@ fn write_analysis(
             length: path.steps.len().saturating_sub(1) as i32,
             path: path_json(graph, &path.steps),
         }),
-    )?;
-    paths.flush()?;
-    Ok(())
+    )
+}
+
+/// The details of a node that are not empty, as stored in
+/// `node_rows.details` (`None` when there are none).
+fn node_details(node: &nhiscope_model::Node) -> Option<String> {
+    let mut details = serde_json::Map::new();
+    let mut put = |key: &str, value: serde_json::Value| {
+        details.insert(key.to_string(), value);
+    };
+    if let Some(native_id) = &node.native_id {
+        put("native_id", native_id.as_str().into());
+    }
+    if let Some(scope) = &node.scope {
+        put("scope", scope.as_str().into());
+    }
+    if let Some(at) = node.timestamps.expires_at {
+        put("expires_at", at.as_microsecond().into());
+    }
+    if let Some(at) = node.timestamps.rotated_at {
+        put("rotated_at", at.as_microsecond().into());
+    }
+    if !node.labels.is_empty() {
+        put(
+            "labels",
+            serde_json::to_value(&node.labels).expect("labels serialise"),
+        );
+    }
+    if !node.attributes.is_empty() {
+        put(
+            "attributes",
+            serde_json::to_value(&node.attributes).expect("attributes serialise"),
+        );
+    }
+    if let Some(secret) = &node.secret {
+        put("secret_fingerprint", secret.fingerprint().to_hex().into());
+        put("secret_preview", secret.preview().into());
+        put(
+            "secret_length",
+            i64::try_from(secret.len()).unwrap_or(i64::MAX).into(),
+        );
+    }
+    (!details.is_empty()).then(|| serde_json::Value::Object(details).to_string())
 }
 
 fn append_finding(

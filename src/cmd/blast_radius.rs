@@ -28,19 +28,22 @@ pub fn run(global: &GlobalArgs, args: &BlastRadiusArgs) -> anyhow::Result<Exit> 
             .entry((kind.class_name(), kind.type_name()))
             .or_default() += 1;
     }
-    let high_value: Vec<_> = reached
-        .iter()
-        .copied()
-        .filter(|n| graph.facts(*n).has(flags::ADMIN) || graph.facts(*n).has(flags::CROWN_JEWEL))
+    // Positions in `reached`, which is how paths are read.
+    let high_value: Vec<usize> = (0..reached.len())
+        .filter(|&at| {
+            let facts = graph.facts(reached[at]);
+            facts.has(flags::ADMIN) || facts.has(flags::CROWN_JEWEL)
+        })
         .collect();
     write_output(None, |out| {
         match args.format {
             FormatArg::Json => {
                 let nodes: Vec<serde_json::Value> = reached
                     .iter()
-                    .map(|node| {
+                    .enumerate()
+                    .map(|(at, node)| {
                         let facts = graph.facts(*node);
-                        let path = reach.path_to(*node);
+                        let path = reach.path_at(at);
                         serde_json::json!({
                             "id": graph.id(*node),
                             "name": graph.name(*node),
@@ -86,17 +89,13 @@ pub fn run(global: &GlobalArgs, args: &BlastRadiusArgs) -> anyhow::Result<Exit> 
                 if let Some(score) = &score {
                     writeln!(out, "risk {} ({})", score.risk, score.factors.join(", "))?;
                 }
-                for target in &high_value {
-                    let what = if graph.facts(*target).has(flags::ADMIN) {
+                for &at in &high_value {
+                    let what = if graph.facts(reached[at]).has(flags::ADMIN) {
                         "admin-equivalent"
                     } else {
                         "crown jewel"
                     };
-                    writeln!(
-                        out,
-                        "{what}: {}",
-                        steps_text(&graph, &reach.path_to(*target))
-                    )?;
+                    writeln!(out, "{what}: {}", steps_text(&graph, &reach.path_at(at)))?;
                 }
                 writeln!(out)?;
                 let mut rows = vec![[
@@ -106,8 +105,8 @@ pub fn run(global: &GlobalArgs, args: &BlastRadiusArgs) -> anyhow::Result<Exit> 
                     "VIA".into(),
                     "ID".into(),
                 ]];
-                for node in reached.iter().skip(1) {
-                    let path = reach.path_to(*node);
+                for (at, node) in reached.iter().enumerate().skip(1) {
+                    let path = reach.path_at(at);
                     let via = path
                         .last()
                         .and_then(|step| step.via)

@@ -79,7 +79,7 @@ fn a_store_of_another_schema_version_is_refused_untouched() {
     let scratch = scratch_with_a_scan();
     {
         let conn = duckdb::Connection::open(scratch.db()).expect("opens");
-        conn.execute("UPDATE schema_version SET version = 3", [])
+        conn.execute("UPDATE schema_version SET version = 4", [])
             .expect("updates");
     }
     let before = store_bytes(&scratch);
@@ -88,7 +88,7 @@ fn a_store_of_another_schema_version_is_refused_untouched() {
         assert_eq!(result.code, 2, "{args:?}");
         let line = one_error_line(&result.stderr);
         assert!(
-            line.contains("has schema version 3 and this nhiscope reads version 2"),
+            line.contains("has schema version 4 and this nhiscope reads version 3"),
             "{line}"
         );
         assert_eq!(store_bytes(&scratch), before, "{args:?} changed the store");

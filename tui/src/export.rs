@@ -9,6 +9,7 @@ use std::{
 };
 
 use duckdb::types::Value;
+use nhiscope_graph::{node_class_sql, node_type_sql};
 use serde_json::Value as Json;
 
 use crate::{
@@ -219,13 +220,15 @@ pub fn inventory(
 ) -> Result<u64, TuiError> {
     let (clause, params) = filter.sql();
     let sql = format!(
-        "SELECT n.id, n.name, n.kind, n.type, n.provider, n.native_id, n.scope, \
+        "SELECT n.id, n.name, {class}, {type_name}, n.provider, n.details->>'native_id', n.details->>'scope', \
            CASE WHEN k.risk < 0 THEN NULL ELSE k.risk END, \
            strftime(n.created_at, '%Y-%m-%dT%H:%M:%SZ'), strftime(n.last_used_at, '%Y-%m-%dT%H:%M:%SZ'), \
-           k.flags & 1 <> 0, k.flags & 8 <> 0, n.secret_preview \
-         FROM (SELECT * FROM nk WHERE {clause}) k JOIN store.nodes n ON n.rowid = k.row \
+           k.flags & 1 <> 0, k.flags & 8 <> 0, n.details->>'secret_preview' \
+         FROM (SELECT * FROM nk WHERE {clause}) k JOIN store.node_rows n ON n.rowid = k.row \
          ORDER BY {}",
-        order_by_for_export(sort.columns(), reversed)
+        order_by_for_export(sort.columns(), reversed),
+        class = node_class_sql("n.kind_code"),
+        type_name = node_type_sql("n.kind_code"),
     );
     stream(db, &sql, &params, path, &NODE_COLUMNS)
 }

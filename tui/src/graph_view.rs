@@ -156,9 +156,10 @@ impl GraphView {
         let truncated = walk.truncated();
         let mut reach: Vec<ReachRow> = order
             .iter()
+            .enumerate()
             .skip(1)
-            .map(|&node| {
-                let path = walk.path_to(node);
+            .map(|(at, &node)| {
+                let path = walk.path_at(at);
                 let last = path.last().and_then(|s| s.via);
                 let from = path.len().checked_sub(2).map(|i| path[i].node);
                 let facts = graph.facts(node);

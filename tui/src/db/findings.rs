@@ -213,7 +213,7 @@ pub fn build_index(session: &Session<'_>, scan_id: &str) -> Result<u64, TuiError
                lower(concat_ws(' ', f.rule_id, f.title, coalesce(f.path, f.resource), \
                  left(f.fingerprint, 16), f.evidence_preview)) AS hay \
              FROM store.findings f \
-             LEFT JOIN store.nodes n \
+             LEFT JOIN store.node_rows n \
                ON n.scan_id = f.scan_id AND n.id = json_extract_string(f.node_ids, '$[0]') \
              WHERE f.scan_id = ?"
         ),

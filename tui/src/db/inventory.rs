@@ -13,6 +13,7 @@ use super::{
     list_table, text,
 };
 use crate::TuiError;
+use nhiscope_graph::{node_class_sql, node_type_sql};
 
 /// What the inventory is sorted by.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -190,13 +191,15 @@ pub fn build_index(session: &Session<'_>, scan_id: &str) -> Result<u64, TuiError
         &format!(
             "CREATE OR REPLACE TABLE nk AS \
              SELECT n.rowid AS row, n.idx, coalesce(a.risk, -1)::BIGINT AS risk, \
-               n.kind AS class, n.type, n.provider, \
+               {class} AS class, {type_name} AS type, n.provider, \
                coalesce(epoch(n.created_at)::BIGINT, {UNKNOWN_LATE}) AS born, \
                coalesce(epoch(n.last_used_at)::BIGINT, {UNKNOWN_EARLY}) AS used, \
                coalesce(n.graph_flags, 0)::BIGINT AS flags, lower(n.name) AS hay \
-             FROM store.nodes n \
-             LEFT JOIN (SELECT idx, risk FROM store.node_analysis WHERE scan_id = ?1) a ON a.idx = n.idx \
-             WHERE n.scan_id = ?1 AND n.kind IN ('identity', 'credential')"
+             FROM store.node_rows n \
+             LEFT JOIN (SELECT idx, risk FROM store.analysis_rows WHERE scan_id = ?1) a ON a.idx = n.idx \
+             WHERE n.scan_id = ?1 AND {class} IN ('identity', 'credential')",
+            class = node_class_sql("n.kind_code"),
+            type_name = node_type_sql("n.kind_code"),
         ),
         &[text(scan_id)],
     )?;
@@ -229,8 +232,8 @@ pub fn page(
         "WITH page AS (SELECT row, idx, risk, born, used, flags, hay FROM {} \
            WHERE {clause} AND {} ORDER BY {} LIMIT {} OFFSET {}) \
          SELECT p.row, p.idx, p.risk, p.born, p.used, p.flags, p.hay, \
-           n.id, n.name, n.kind, n.type, n.provider \
-         FROM page p JOIN store.nodes n ON n.rowid = p.row \
+           n.id, n.name, {class}, {type_name}, n.provider \
+         FROM page p JOIN store.node_rows n ON n.rowid = p.row \
          ORDER BY {}",
         filter.table(),
         sql.predicate,
@@ -238,6 +241,8 @@ pub fn page(
         sql.limit,
         sql.offset,
         order_by(&columns, sql.reversed, "p."),
+        class = node_class_sql("n.kind_code"),
+        type_name = node_type_sql("n.kind_code"),
     );
     let mut rows = session.rows(&query, &params, |row| {
         Ok(InventoryRow {

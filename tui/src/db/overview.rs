@@ -3,6 +3,7 @@
 
 use super::{Session, text};
 use crate::TuiError;
+use nhiscope_graph::{node_class_sql, node_type_sql};
 
 /// A failure a collector recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,9 +36,13 @@ pub struct Overview {
 pub fn load(session: &Session<'_>, scan_id: &str) -> Result<Overview, TuiError> {
     let scan = [text(scan_id)];
     let by_type = session.rows(
-        "SELECT kind, type, count(*) FROM store.nodes \
-         WHERE scan_id = ? AND kind IN ('identity', 'credential') \
-         GROUP BY ALL ORDER BY 3 DESC, 1, 2",
+        &format!(
+            "SELECT kind, type, n FROM (SELECT {} AS kind, {} AS type, count(*) AS n \
+             FROM store.node_rows WHERE scan_id = ? GROUP BY kind_code) \
+             WHERE kind IN ('identity', 'credential') ORDER BY 3 DESC, 1, 2",
+            node_class_sql("kind_code"),
+            node_type_sql("kind_code"),
+        ),
         &scan,
         |row| {
             Ok((

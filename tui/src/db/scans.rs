@@ -71,7 +71,7 @@ pub fn list(session: &Session<'_>) -> Result<Vec<ScanInfo>, TuiError> {
         },
     )?;
     let nodes = session.rows(
-        "SELECT scan_id, count(*) FROM store.nodes GROUP BY scan_id",
+        "SELECT scan_id, count(*) FROM store.node_rows GROUP BY scan_id",
         &[],
         |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)),
     )?;
@@ -176,8 +176,8 @@ pub fn build_diff(
     };
     let nodes = session.rows(
         "SELECT \
-           (SELECT count(*) FROM (SELECT id FROM store.nodes WHERE scan_id = ?2 EXCEPT SELECT id FROM store.nodes WHERE scan_id = ?1)), \
-           (SELECT count(*) FROM (SELECT id FROM store.nodes WHERE scan_id = ?1 EXCEPT SELECT id FROM store.nodes WHERE scan_id = ?2))",
+           (SELECT count(*) FROM (SELECT id FROM store.node_rows WHERE scan_id = ?2 EXCEPT SELECT id FROM store.node_rows WHERE scan_id = ?1)), \
+           (SELECT count(*) FROM (SELECT id FROM store.node_rows WHERE scan_id = ?1 EXCEPT SELECT id FROM store.node_rows WHERE scan_id = ?2))",
         &ids,
         |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)),
     )?;

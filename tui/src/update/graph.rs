@@ -58,7 +58,7 @@ pub(super) fn default_center(app: &mut App) {
     };
     let found = app.db.session().and_then(|session| {
         session.rows(
-            "SELECT idx FROM store.node_analysis WHERE scan_id = ? ORDER BY risk DESC, idx LIMIT 1",
+            "SELECT idx FROM store.analysis_rows WHERE scan_id = ? ORDER BY risk DESC, idx LIMIT 1",
             &[db::text(&scan)],
             |row| row.get::<_, i64>(0),
         )
