@@ -103,12 +103,21 @@ impl Estate {
     /// inventory: nodes by id, edges by the ids of their ends.
     pub fn build(&self) -> Graph {
         let mut builder = GraphBuilder::with_capacity(self.ids.len(), self.edges.len());
-        for ((id, name), facts) in self.ids.iter().zip(&self.names).zip(&self.facts) {
-            builder.add_node(id, name, *facts);
-        }
-        for &(from, to, kind) in &self.edges {
-            builder.add_edge(&self.ids[from as usize], &self.ids[to as usize], kind);
-        }
+        // By id, as a scan's inventory is: every edge end is looked up.
+        builder.add_nodes(
+            self.ids
+                .iter()
+                .zip(&self.names)
+                .zip(&self.facts)
+                .map(|((id, name), facts)| (id.as_str(), name.as_str(), *facts)),
+        );
+        builder.add_edges(self.edges.iter().map(|&(from, to, kind)| {
+            (
+                self.ids[from as usize].as_str(),
+                self.ids[to as usize].as_str(),
+                kind,
+            )
+        }));
         builder.finish()
     }
 }

@@ -149,13 +149,15 @@ pub fn graph_of(inventory: &Inventory, crown_jewels: &[Pattern]) -> Graph {
         .map(|edge| edge.from.as_str())
         .collect();
     let mut builder = GraphBuilder::with_capacity(inventory.nodes().len(), inventory.edges().len());
-    for node in inventory.nodes() {
+    builder.add_nodes(inventory.nodes().map(|node| {
         let facts = facts_of(node, exposed.contains(node.id.as_str()), crown_jewels);
-        builder.add_node(node.id.as_str(), &node.name, facts);
-    }
-    for edge in inventory.edges() {
-        builder.add_edge(edge.from.as_str(), edge.to.as_str(), edge.kind);
-    }
+        (node.id.as_str(), node.name.as_str(), facts)
+    }));
+    builder.add_edges(
+        inventory
+            .edges()
+            .map(|edge| (edge.from.as_str(), edge.to.as_str(), edge.kind)),
+    );
     builder.finish()
 }
 
