@@ -232,9 +232,11 @@ impl Store {
             let flags = column::<UInt8Array>(batch, 4);
             let created = column::<Int64Array>(batch, 5);
             let used = column::<Int64Array>(batch, 6);
+            let first = builder.node_count();
+            // Each row must have the next index: checked for the whole batch
+            // before any of it is added.
             for row in 0..batch.num_rows() {
-                let expected = builder.node_count();
-                if i64::from(idx.value(row)) != expected as i64 {
+                if i64::from(idx.value(row)) != (first + row) as i64 {
                     if sorted {
                         return Err(self.corrupt(format!(
                             "node indices of scan {scan} are not dense (node {} at {})",
@@ -244,26 +246,30 @@ impl Store {
                     }
                     return Ok(false);
                 }
-                let kind = kinds
+                if kinds
                     .get(usize::from(codes.value(row)))
                     .copied()
                     .flatten()
-                    .ok_or_else(|| self.corrupt("a node has an unknown kind"))?;
+                    .is_none()
+                {
+                    return Err(self.corrupt("a node has an unknown kind"));
+                }
+            }
+            let time = |array: Option<&Int64Array>, row: usize| {
+                array
+                    .filter(|a| !a.is_null(row))
+                    .map_or(i64::MIN, |a| a.value(row))
+            };
+            builder.add_nodes((0..batch.num_rows()).map(|row| {
+                let kind = kinds[usize::from(codes.value(row))].expect("checked above");
                 let mut facts = NodeFacts::of(kind);
                 facts.flags = flags.map_or(0, |f| f.value(row));
-                let time = |array: Option<&Int64Array>| {
-                    array
-                        .filter(|a| !a.is_null(row))
-                        .map_or(i64::MIN, |a| a.value(row))
-                };
-                facts.created_at = time(created);
-                facts.last_used_at = time(used);
-                let at = builder.add_node(ids.value(row), names.value(row), facts);
-                if at as usize != expected {
-                    return Err(
-                        self.corrupt(format!("scan {scan} stores node {} twice", ids.value(row)))
-                    );
-                }
+                facts.created_at = time(created, row);
+                facts.last_used_at = time(used, row);
+                (ids.value(row), names.value(row), facts)
+            }));
+            if builder.node_count() != first + batch.num_rows() {
+                return Err(self.corrupt(format!("scan {scan} stores a node id twice")));
             }
         }
         Ok(true)

@@ -448,6 +448,15 @@ fn a_graph_reloads_from_rows_out_of_order_and_a_damaged_index_is_named() {
         assert_eq!(reloaded.facts(node), graph.facts(node));
         assert_eq!(reloaded.outgoing(node), graph.outgoing(node));
     }
+    // Two nodes with one id: named, not a graph with a node missing.
+    store
+        .conn
+        .execute_batch(
+            "UPDATE node_rows SET id = (SELECT id FROM node_rows WHERE idx = 0) WHERE idx = 1",
+        )
+        .expect("damages");
+    let error = store.load_graph(&written.id).expect_err("damaged");
+    assert!(error.to_string().contains("a node id twice"), "{error}");
     // Two nodes with one index: named, not a panic or a wrong graph.
     store
         .conn
