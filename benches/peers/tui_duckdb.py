@@ -100,9 +100,11 @@ def run(store, rows):
         results,
         "switch tab",
         lambda: con.execute(
-            "SELECT n.type, n.name, n.created_at, n.last_used_at, a.risk "
-            "FROM nodes n JOIN node_analysis a ON a.scan_id = n.scan_id AND a.node_id = n.id "
-            "WHERE n.scan_id = ? AND n.kind IN ('identity', 'credential') "
+            # The stored tables (docs/store.md), not the views, as someone
+            # after speed would: kind_code >> 8 is the class, 1 identity, 2 credential.
+            "SELECT n.kind_code, n.name, n.created_at, n.last_used_at, a.risk "
+            "FROM node_rows n JOIN analysis_rows a ON a.scan_id = n.scan_id AND a.idx = n.idx "
+            "WHERE n.scan_id = ? AND n.kind_code >> 8 IN (1, 2) "
             f"ORDER BY a.risk DESC, n.rowid LIMIT {rows}",
             [scan],
         ).fetchall(),

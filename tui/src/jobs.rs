@@ -1,6 +1,8 @@
 //! Work off the UI thread: reloading the access graph, indexing the long
 //! lists, comparing scans, exporting. Each job runs on its own thread and
 //! reports once; results of a scan the user has since left are dropped.
+//! When the explorer ends, it waits for its jobs: a process that exits while
+//! a thread is inside DuckDB can crash as DuckDB's globals are torn down.
 
 use std::{
     path::PathBuf,
@@ -8,6 +10,7 @@ use std::{
         Arc,
         mpsc::{Receiver, Sender, channel},
     },
+    thread::JoinHandle,
     time::Duration,
 };
 
@@ -44,6 +47,7 @@ pub struct Jobs {
     receiver: Receiver<(u64, Done)>,
     pending: usize,
     generation: u64,
+    threads: Vec<JoinHandle<()>>,
 }
 
 impl Default for Jobs {
@@ -54,6 +58,16 @@ impl Default for Jobs {
             receiver,
             pending: 0,
             generation: 0,
+            threads: Vec::new(),
+        }
+    }
+}
+
+impl Drop for Jobs {
+    fn drop(&mut self) {
+        for thread in self.threads.drain(..) {
+            // A job's panic was caught and reported already.
+            let _ = thread.join();
         }
     }
 }
@@ -71,8 +85,12 @@ impl Jobs {
                 // The explorer may have quit; nobody is listening then.
                 let _ = sender.send((generation, done));
             });
+        self.threads.retain(|thread| !thread.is_finished());
         match started {
-            Ok(_) => self.pending += 1,
+            Ok(thread) => {
+                self.threads.push(thread);
+                self.pending += 1;
+            }
             Err(error) => {
                 tracing::warn!(%error, what, "cannot start a job thread");
                 let _ = self.sender.send((generation, Done::Panicked(what)));

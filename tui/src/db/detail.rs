@@ -2,6 +2,7 @@
 //! store holds: fingerprints and redacted previews, never a secret.
 
 use jiff::Timestamp;
+use nhiscope_graph::factor_names;
 use nhiscope_model::{Location, Provenance, Severity};
 
 use super::{Session, scans::severity_of_rank, text, timestamp};
@@ -248,33 +249,47 @@ fn score(
     scan_id: &str,
     node: &NodeDetail,
 ) -> Result<Option<NodeScore>, TuiError> {
-    let (clause, value) = match node.idx {
-        Some(idx) => ("idx = ?", i64::from(idx).into()),
-        None => ("node_id = ?", text(&node.id)),
+    // Only nodes of the scan's graph (with an index) are analysed. The
+    // stored rows are read by index, not through the `node_analysis` view,
+    // whose joins would cost a pass over every node of the scan.
+    let Some(idx) = node.idx else {
+        return Ok(None);
     };
     let mut found = session.rows(
-        &format!(
-            "SELECT risk, array_to_string(factors, ','), reach, reach_truncated, target, distance \
-             FROM store.node_analysis WHERE scan_id = ? AND {clause} LIMIT 1"
-        ),
-        &[text(scan_id), value],
+        "SELECT risk, factor_bits, reach, reach_truncated, target_ref, target_idx, distance \
+         FROM store.analysis_rows WHERE scan_id = ? AND idx = ? LIMIT 1",
+        &[text(scan_id), i64::from(idx).into()],
         |row| {
-            let factors: String = row.get(1)?;
-            Ok(NodeScore {
-                risk: row.get(0)?,
-                factors: factors
-                    .split(',')
-                    .filter(|f| !f.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                reach: row.get(2)?,
-                truncated: row.get(3)?,
-                target: row.get(4)?,
-                distance: row.get(5)?,
-            })
+            let bits: i64 = row.get(1)?;
+            Ok((
+                NodeScore {
+                    risk: row.get(0)?,
+                    factors: factor_names(u16::try_from(bits).unwrap_or(0))
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect(),
+                    reach: row.get(2)?,
+                    truncated: row.get(3)?,
+                    target: row.get(4)?,
+                    distance: row.get(6)?,
+                },
+                row.get::<_, Option<i64>>(5)?,
+            ))
         },
     )?;
-    Ok(found.pop())
+    let Some((mut score, target_idx)) = found.pop() else {
+        return Ok(None);
+    };
+    if let (None, Some(target)) = (&score.target, target_idx) {
+        score.target = session
+            .rows(
+                "SELECT id FROM store.node_rows WHERE scan_id = ? AND idx = ? LIMIT 1",
+                &[text(scan_id), target.into()],
+                |row| row.get::<_, String>(0),
+            )?
+            .pop();
+    }
+    Ok(Some(score))
 }
 
 /// A finding about a node, listed in its detail.
