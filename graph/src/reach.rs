@@ -67,14 +67,14 @@ pub struct Step {
 pub struct Reach<'g> {
     graph: &'g Graph,
     /// One bit per node: reached by the last traversal. Small enough to stay
-    /// in cache (a bit per node), so checking a node costs no trip to
-    /// memory; only the nodes the last traversal reached are cleared.
+    /// in cache, so checking a node costs no trip to memory; only the
+    /// nodes the last traversal reached are cleared.
     seen: Vec<u64>,
     /// The nodes the last traversal reached, in the order it reached them.
     order: Vec<NodeIndex>,
     /// Beside each of `order`: the kind of the edge it came by (bits
     /// 32-39) and where in `order` the node it came from is (low 32 bits;
-    /// all ones for the start). Written in order, never scattered, which
+    /// [`NONE`] for the start). Written in order, never scattered, which
     /// is what keeps a traversal of a million nodes within milliseconds.
     parents: Vec<u64>,
     truncated: bool,
@@ -134,7 +134,7 @@ impl<'g> Reach<'g> {
         self.truncated = false;
         self.seen[start as usize / 64] |= 1 << (start % 64);
         self.order.push(start);
-        self.parents.push(u64::from(u32::MAX));
+        self.parents.push(u64::from(NONE));
         let mut head = 0;
         while head < self.order.len() {
             let node = self.order[head];
@@ -204,8 +204,8 @@ impl<'g> Reach<'g> {
         let mut steps = Vec::new();
         let mut at = position;
         while let (Some(&node), Some(&parent)) = (self.order.get(at), self.parents.get(at)) {
-            let from = parent as u32;
-            if from == u32::MAX {
+            let from = parent as NodeIndex;
+            if from == NONE {
                 steps.push(Step { node, via: None });
                 break;
             }

@@ -192,20 +192,23 @@ fn write_all(
             .map(|idx| idx as i32)
     };
 
-    // Graph nodes that are not inventory nodes (stubs for ids that edges
-    // name) are not stored: rows that point at them keep their ids.
+    // A graph built from another inventory may hold nodes this one lacks:
+    // rows that point at them keep their ids.
+    let indices: Vec<Option<i32>> = inventory.nodes().map(|node| index(&node.id)).collect();
     let mut stored = vec![false; graph.map_or(0, |results| results.graph.node_count())];
+    for at in indices.iter().flatten() {
+        stored[*at as usize] = true;
+    }
     let details: Vec<Option<String>> = inventory.nodes().map(node_details).collect();
     append_nodes(
         tx,
         &scan_id,
         &[],
-        inventory.nodes().zip(&details).map(|(node, details)| {
-            let idx = index(&node.id);
-            if let Some(at) = idx.and_then(|at| stored.get_mut(at as usize)) {
-                *at = true;
-            }
-            NodeRow {
+        inventory
+            .nodes()
+            .zip(&indices)
+            .zip(&details)
+            .map(|((node, &idx), details)| NodeRow {
                 idx,
                 id: node.id.as_str(),
                 kind_code: node_kind_code(node.kind),
@@ -216,15 +219,11 @@ fn write_all(
                     node.timestamps.created_at.map(|t| t.as_microsecond()),
                     node.timestamps.last_used_at.map(|t| t.as_microsecond()),
                 ],
-                flags: idx.and(graph).map(|results| {
-                    results
-                        .graph
-                        .facts(idx.expect("checked") as NodeIndex)
-                        .flags
-                }),
+                flags: graph
+                    .zip(idx)
+                    .map(|(results, at)| results.graph.facts(at as NodeIndex).flags),
                 details: details.as_deref(),
-            }
-        }),
+            }),
     )?;
     let is_stored = |idx: Option<i32>| {
         idx.and_then(|at| stored.get(at as usize).copied())
